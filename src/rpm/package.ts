@@ -1,0 +1,219 @@
+/**
+ * Open an .rpm package: lead, signature header (padded to 8 bytes), main header, and a streamed
+ * payload. Only the lead and headers are read up front; the payload is streamed on demand and
+ * never buffered whole.
+ *
+ *   const pkg = await openPackage('hello-2.0-1.x86_64.rpm')
+ *   pkg.header.getString(Tag.NAME)            // 'hello'
+ *   for await (const chunk of pkg.payload()) ...   // decompressed cpio bytes
+ *
+ * v3 packages (no header regions), v4 and v6 (rpm 6: RPMFORMAT tag, no PAYLOADCOMPRESSOR,
+ * stripped cpio) and source packages all open. `openPackageBytes` does the same for a buffer.
+ */
+import { createReadStream, promises as fsp } from 'node:fs';
+import { DriftlessError } from '../core/errors.js';
+import { decompress, compressionFromName, DEFAULT_MAX_OUTPUT, type CompressionKind } from '../core/compression.js';
+import { decodeHeader, headerSizeFromIntro, HEADER_DATA_MAX, type Header } from './header.js';
+import { decodeLead, LEAD_SIZE, type Lead } from './lead.js';
+import { SigTag, Tag } from './tags.js';
+
+export type { Lead } from './lead.js';
+
+export interface RpmPackage {
+  path?: string;
+  lead: Lead;
+  /** Decoded signature header (src/rpm/header.ts). */
+  signature: Header;
+  /** File offset of the signature header (96). */
+  signatureOffset: number;
+  /** Decoded main header; header.raw = exact bytes as in the file. */
+  header: Header;
+  /** File offset of the main header. */
+  headerOffset: number;
+  /** File offset of the (compressed) payload. */
+  payloadOffset: number;
+  fileSize: number;
+  /** Package format: 3 (no regions), 4, or 6 (RPMFORMAT tag). */
+  format: number;
+  /** True for source packages (no SOURCERPM tag, as rpm decides). */
+  isSource: boolean;
+  /** Payload codec from PAYLOADCOMPRESSOR ('auto' = sniffed: the tag is absent, as in v6). */
+  payloadCompression: CompressionKind | 'auto';
+  /** Declared uncompressed payload (cpio archive) size, if any header states it. */
+  archiveSize?: number;
+  /** Raw (still compressed) payload bytes, streamed from payloadOffset to EOF. */
+  rawPayload(): AsyncIterable<Uint8Array>;
+  /** Decompressed payload stream (codec from PAYLOADCOMPRESSOR, bounded). */
+  payload(): AsyncIterable<Uint8Array>;
+}
+
+export interface OpenPackageOptions {
+  /** Upper bound for each header's size in bytes. Default: rpm's own limit (256 MiB of data). */
+  maxHeaderBytes?: number;
+  /**
+   * Upper bound for the decompressed payload when no header declares its size. When one does,
+   * the declared size (plus nothing) is the bound: a bigger payload is a lie or a bomb.
+   */
+  maxPayloadBytes?: number;
+}
+
+/** Random access to the package bytes: a file or a buffer. */
+interface Source {
+  size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+  stream(offset: number): AsyncIterable<Uint8Array>;
+  path?: string;
+}
+
+/** Open a package file, reading only the lead and the two headers. */
+export async function openPackage(path: string, opts: OpenPackageOptions = {}): Promise<RpmPackage> {
+  let st;
+  try {
+    st = await fsp.stat(path);
+  } catch (e) {
+    throw new DriftlessError('RPM_OPEN_FAILED', `cannot open ${path}: ${(e as Error).message}`, { path, cause: e });
+  }
+  if (!st.isFile()) throw new DriftlessError('RPM_OPEN_FAILED', `${path} is not a regular file`, { path });
+  const fh = await fsp.open(path, 'r');
+  try {
+    const src: Source = {
+      size: st.size,
+      path,
+      async read(offset, length) {
+        const buf = Buffer.alloc(length);
+        let got = 0;
+        while (got < length) {
+          const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return buf.subarray(0, got);
+      },
+      stream(offset) {
+        return createReadStream(path, { start: offset, highWaterMark: 256 * 1024 });
+      },
+    };
+    return await readPackage(src, opts);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Same as openPackage, for a package already in memory (tests, fuzzing, small downloads). */
+export async function openPackageBytes(bytes: Uint8Array, opts: OpenPackageOptions & { path?: string } = {}): Promise<RpmPackage> {
+  const src: Source = {
+    size: bytes.length,
+    path: opts.path,
+    async read(offset, length) {
+      return bytes.subarray(offset, Math.min(bytes.length, offset + length));
+    },
+    async *stream(offset) {
+      const step = 256 * 1024;
+      for (let p = offset; p < bytes.length; p += step) yield bytes.subarray(p, Math.min(bytes.length, p + step));
+    },
+  };
+  return readPackage(src, opts);
+}
+
+async function readHeaderAt(src: Source, offset: number, label: string, max: number): Promise<{ header: Header; size: number }> {
+  const intro = await src.read(offset, 16);
+  if (intro.length < 16) {
+    throw new DriftlessError('RPM_TRUNCATED', `${label}: file ends at ${src.size} before the header intro at ${offset}`, { offset: src.size, path: src.path });
+  }
+  let size: number;
+  try {
+    size = headerSizeFromIntro(intro, { label, fileOffset: offset });
+  } catch (e) {
+    throw withPath(e, src.path);
+  }
+  if (size > max) {
+    throw new DriftlessError('RPM_HEADER_TOO_LARGE', `${label}: ${size} bytes exceeds the limit of ${max}`, { offset, path: src.path });
+  }
+  if (offset + size > src.size) {
+    throw new DriftlessError('RPM_TRUNCATED', `${label}: needs ${size} bytes at ${offset}, file ends at ${src.size}`, { offset: src.size, path: src.path });
+  }
+  const bytes = await src.read(offset, size);
+  try {
+    return decodeHeader(bytes, 0, { label, fileOffset: offset });
+  } catch (e) {
+    throw withPath(e, src.path);
+  }
+}
+
+function withPath(e: unknown, path: string | undefined): unknown {
+  if (e instanceof DriftlessError && path && !e.path) {
+    return new DriftlessError(e.code, e.message, { offset: e.offset, path, hint: e.hint, details: e.details, cause: e.cause });
+  }
+  return e;
+}
+
+async function readPackage(src: Source, opts: OpenPackageOptions): Promise<RpmPackage> {
+  const maxHeader = opts.maxHeaderBytes ?? 16 + 16 * 0xffff + HEADER_DATA_MAX;
+  const leadBytes = await src.read(0, LEAD_SIZE);
+  const lead = decodeLead(leadBytes, src.path);
+  const signatureOffset = LEAD_SIZE;
+  const sig = await readHeaderAt(src, signatureOffset, 'signature header', maxHeader);
+  const headerOffset = signatureOffset + sig.size + ((8 - (sig.size % 8)) % 8);
+  const main = await readHeaderAt(src, headerOffset, 'main header', maxHeader);
+  const payloadOffset = headerOffset + main.size;
+  const header = main.header;
+  const signature = sig.header;
+
+  const rpmformat = header.getNumber(Tag.RPMFORMAT);
+  const format = rpmformat ?? (header.region ? 4 : 3);
+  const compressorName = header.getString(Tag.PAYLOADCOMPRESSOR);
+  let payloadCompression: CompressionKind | 'auto';
+  try {
+    payloadCompression = compressorName === undefined ? 'auto' : compressionFromName(compressorName);
+  } catch (e) {
+    throw new DriftlessError('RPM_UNKNOWN_COMPRESSOR', `unknown payload compressor "${compressorName}"`, { path: src.path, cause: e, offset: headerOffset });
+  }
+  const archiveSize = declaredArchiveSize(signature, header);
+  const limit = archiveSize ?? opts.maxPayloadBytes ?? DEFAULT_MAX_OUTPUT;
+  const label = `${src.path ?? 'package'} payload`;
+  return {
+    path: src.path,
+    lead,
+    signature,
+    signatureOffset,
+    header,
+    headerOffset,
+    payloadOffset,
+    fileSize: src.size,
+    format,
+    isSource: !header.has(Tag.SOURCERPM),
+    payloadCompression,
+    archiveSize,
+    rawPayload: () => src.stream(payloadOffset),
+    payload: () => boundedPayload(decompress(payloadCompression, src.stream(payloadOffset), { maxOutput: limit, label }), limit, archiveSize !== undefined, src.path),
+  };
+}
+
+/** Re-code a decompression overrun against a declared archive size as a lying-size error. */
+async function* boundedPayload(source: AsyncIterable<Uint8Array>, limit: number, declared: boolean, path?: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* source;
+  } catch (e) {
+    if (declared && e instanceof DriftlessError && e.code === 'CORE_DECOMPRESSION_LIMIT') {
+      throw new DriftlessError('RPM_PAYLOAD_SIZE_MISMATCH', `payload decompresses to more than the declared archive size ${limit}`, {
+        path,
+        hint: 'the package is corrupt or a decompression bomb',
+        details: { declared: limit },
+        cause: e,
+      });
+    }
+    throw withPath(e, path);
+  }
+}
+
+/** Uncompressed cpio size as declared by the signature (v4) or main header (v3/v6). */
+export function declaredArchiveSize(signature: Header, header: Header): number | undefined {
+  const candidates = [
+    signature.getNumber(SigTag.LONGARCHIVESIZE),
+    signature.getNumber(SigTag.PAYLOADSIZE),
+    header.getNumber(Tag.PAYLOADSIZEALT),
+    header.getNumber(Tag.ARCHIVESIZE),
+  ];
+  for (const c of candidates) if (c !== undefined && Number.isSafeInteger(c)) return c;
+  return undefined;
+}
