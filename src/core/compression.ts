@@ -10,6 +10,7 @@ import * as fzstd from 'fzstd';
 import xzDecompress from 'xz-decompress';
 const { XzReadableStream } = xzDecompress as unknown as { XzReadableStream: new (s: unknown) => unknown };
 import { DriftlessError } from './errors.js';
+import { xzStripCheck } from './xzcheck.js';
 
 export type CompressionKind = 'gzip' | 'xz' | 'zstd' | 'bzip2' | 'lzma' | 'none';
 
@@ -111,7 +112,8 @@ async function* rawDecompress(kind: CompressionKind, input: AsyncIterable<Uint8A
       return;
     }
     case 'xz': {
-      const web = ReadableStream.from(input as AsyncIterable<Uint8Array>) as unknown as ReadableStream<Uint8Array>;
+      // rpm writes SHA-256-checked xz; the embedded decoder only knows none/CRC32/CRC64.
+      const web = ReadableStream.from(xzStripCheck(input)) as unknown as ReadableStream<Uint8Array>;
       const xz = new XzReadableStream(web as never) as unknown as AsyncIterable<Uint8Array>;
       yield* xz;
       return;
