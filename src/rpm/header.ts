@@ -37,7 +37,8 @@ export interface HeaderRegion {
   dl: number;
 }
 
-const TYPE_ALIGN: Record<number, number> = { [TagType.INT16]: 2, [TagType.INT32]: 4, [TagType.INT64]: 8 };
+/** Natural alignment of each entry type in the data area. */
+export const TYPE_ALIGN: Record<number, number> = { [TagType.INT16]: 2, [TagType.INT32]: 4, [TagType.INT64]: 8 };
 const TYPE_SIZE: Record<number, number> = {
   [TagType.NULL]: 0,
   [TagType.CHAR]: 1,
@@ -343,7 +344,8 @@ export function encodeHeader(input: EncodeEntry[], opts: EncodeOptions = {}): Ui
   return out;
 }
 
-function encodeValue(e: EncodeEntry): { bytes: Uint8Array; count: number } {
+/** Serialise one entry's value as it is stored in the data area (no alignment padding). */
+export function encodeValue(e: EncodeEntry): { bytes: Uint8Array; count: number } {
   const v = e.value;
   const bad = () => new DriftlessError('RPM_ENCODE', `tag ${e.tag}: value does not match type ${e.type}`);
   switch (e.type) {
