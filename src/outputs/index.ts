@@ -1,0 +1,6 @@
+/**
+ * Every output emitter, registered by import. Adding an output = a new file that calls
+ * `registerEmitter` + one line here.
+ */
+import './tar.js';
+export * from './emitter.js';
