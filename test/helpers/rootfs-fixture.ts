@@ -73,3 +73,65 @@ export function sampleRootfs(opts: FixtureOptions = {}): Rootfs {
   fs.add({ path: '/future', type: 'file', content: txt('from the future'), mtime: 4_000_000_000 });
   return fs;
 }
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { silentReport } from '../../src/core/report.js';
+import type { EmitContext, EmittedFile, OutputEmitter } from '../../src/outputs/emitter.js';
+
+export const FIXTURE_EPOCH = 1_700_000_000;
+
+export function emitContext(outDir: string, over: Partial<EmitContext> = {}): EmitContext {
+  return {
+    outDir,
+    epoch: FIXTURE_EPOCH,
+    report: silentReport,
+    image: { name: 'sample', arch: 'x86_64', version: '4.0.20240101', config: { entrypoint: ['/usr/bin/sh'], cmd: ['-c', 'echo hi'], env: ['PATH=/usr/bin'], labels: { a: 'b' }, workingDir: '/', user: '0:0' } },
+    ...over,
+  };
+}
+
+/**
+ * Emit the same rootfs twice, the second time with another cwd, TZ, umask and temp dir, and
+ * return both file lists (callers assert they are equal). Directories are removed afterwards
+ * unless `keep` is set (then the first one is returned for oracle checks).
+ */
+export async function emitTwice(
+  emitter: OutputEmitter,
+  make: () => Rootfs,
+  over: Partial<EmitContext> = {},
+): Promise<{ first: EmittedFile[]; second: EmittedFile[]; dir: string; cleanup: () => void }> {
+  const a = mkdtempSync(join(tmpdir(), 'emit-a-'));
+  const first = await emitter.emit(make(), emitContext(a, over));
+  const b = mkdtempSync(join(tmpdir(), 'emit-b-other-'));
+  const oldCwd = process.cwd();
+  const oldTz = process.env.TZ;
+  const oldTmp = process.env.TMPDIR;
+  const oldUmask = process.umask(0o077);
+  process.env.TZ = 'Pacific/Kiritimati';
+  process.env.TMPDIR = b;
+  process.chdir(b);
+  let second: EmittedFile[];
+  try {
+    second = await emitter.emit(make(), emitContext(join(b, 'nested', 'out'), over));
+  } finally {
+    process.chdir(oldCwd);
+    process.umask(oldUmask);
+    if (oldTz === undefined) delete process.env.TZ;
+    else process.env.TZ = oldTz;
+    if (oldTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = oldTmp;
+    rmSync(b, { recursive: true, force: true });
+  }
+  return { first, second, dir: a, cleanup: () => rmSync(a, { recursive: true, force: true }) };
+}
+
+/** Extended attributes of a path (no symlink follow), via the system python's os.getxattr. */
+export function readXattrs(path: string): Record<string, string> {
+  const py = 'import os,sys,json;p=sys.argv[1];print(json.dumps({k:os.getxattr(p,k,follow_symlinks=False).hex() for k in os.listxattr(p,follow_symlinks=False)}))';
+  const r = spawnSync('/usr/bin/python3', ['-c', py, path], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as Record<string, string>;
+}
