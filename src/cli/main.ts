@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { renderError } from './render.js';
 import { registerVercmp } from './commands/vercmp.js';
 import { registerDemo } from './commands/demo.js';
+import { registerRpm } from './commands/rpm.js';
 
 export function buildProgram(): Command {
   const program = new Command('driftless')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerVercmp(program);
   registerDemo(program);
+  registerRpm(program);
   return program;
 }
 
