@@ -3,4 +3,5 @@
  * `registerEmitter` + one line here.
  */
 import './tar.js';
+import './squashfs.js';
 export * from './emitter.js';

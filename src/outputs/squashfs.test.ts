@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { lstatSync, readFileSync } from 'node:fs';
+import { squashfsEmitter, mksquashfsSupportsTar } from './squashfs.js';
+import { sampleRootfs, emitTwice, readXattrs, CAP_NET_RAW, FIXTURE_EPOCH } from '../../test/helpers/rootfs-fixture.js';
+import { requireTool, run, tempDir } from '../../test/helpers/cli.js';
+
+test('squashfs: reproducible, unsquashfs -lln shows owners, modes, links; extraction keeps xattrs', async (t) => {
+  if (!requireTool(t, 'mksquashfs', 'unsquashfs')) return;
+  if (!mksquashfsSupportsTar()) return t.skip('mksquashfs without -tar');
+  const r = await emitTwice(squashfsEmitter, () => sampleRootfs({ bigSize: 200_000 }));
+  t.after(r.cleanup);
+  assert.deepEqual(r.first, r.second);
+  const img = join(r.dir, 'rootfs.squashfs');
+  const l = run('unsquashfs', ['-lln', img], { env: { TZ: 'UTC', LC_ALL: 'C' } });
+  assert.equal(l.status, 0, l.stderr);
+  const line = (p: string) => l.stdout.split('\n').find((x) => x.endsWith(`squashfs-root${p}`) || x.includes(`squashfs-root${p} -> `))!;
+  assert.match(line('/usr/bin/su'), /^-rwsr-xr-x 0\/0 /);
+  assert.match(line('/usr/bin/wall'), /^-rwxr-sr-x 0\/5 /);
+  assert.match(line('/srv/bigid'), /^-rw-r--r-- 3000000\/70000 /);
+  assert.match(line('/home/user'), /^drwx------ 1000\/1000 /);
+  assert.match(line('/tmp'), /^drwxrwxrwt 0\/0 /);
+  assert.match(line('/bin'), /^lrwxrwxrwx 0\/0 .* -> usr\/bin$/);
+  assert.match(line('/dev/null'), /^crw-rw-rw- 0\/0 +1, +3 /);
+  assert.match(line('/usr/bin/su'), / 2023-11-14 22:13 /, 'all times are the epoch');
+  const date = new Date(FIXTURE_EPOCH * 1000).toISOString().slice(0, 10);
+  assert.ok(l.stdout.split('\n').filter((x) => x.startsWith('-')).every((x) => x.includes(date)));
+  if (process.getuid?.() !== 0) return;
+  const x = join(tempDir(t), 'x');
+  const u = run('unsquashfs', ['-d', x, img]);
+  assert.equal(u.status, 0, u.stderr);
+  assert.equal(readXattrs(join(x, 'usr/bin/ping'))['security.capability'], Buffer.from(CAP_NET_RAW).toString('hex'));
+  assert.equal(lstatSync(join(x, 'usr/bin/sh')).ino, lstatSync(join(x, 'usr/bin/rbash')).ino);
+  assert.equal(readFileSync(join(x, 'usr/lib/os-release'), 'utf8'), 'ID=azurelinux\nVERSION_ID=4.0\n');
+});
