@@ -43,7 +43,7 @@ test('SPDX 2.3 output validates against the official schema and carries purls, h
   const schema = JSON.parse(readFileSync(join(fixtures, 'schemas/spdx-2.3.schema.json'), 'utf8'));
   const validate = ajv.compile(schema);
   const doc = JSON.parse(buildSpdx(input)) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
+  assert.equal(validate(doc), true, JSON.stringify(validate.errors, null, 2));
   assert.equal(doc.packages.length, 4);
   const glibc = doc.packages.find((p: { name: string }) => p.name === 'glibc');
   assert.equal(glibc.versionInfo, '2:1.0-1');
@@ -64,7 +64,7 @@ test('CycloneDX 1.6 output validates against the official schema', () => {
   }
   const validate = ajv.compile(JSON.parse(readFileSync(join(cdxSchemas, 'bom-1.6.SNAPSHOT.schema.json'), 'utf8')));
   const doc = JSON.parse(buildCycloneDx(input)) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
+  assert.equal(validate(doc), true, JSON.stringify(validate.errors, null, 2));
   assert.equal(doc.specVersion, '1.6');
   assert.equal(doc.components.length, 3);
   assert.equal(doc.metadata.timestamp, '2024-01-01T00:00:00.000Z');
