@@ -7,6 +7,7 @@ import { renderError } from './render.js';
 import { registerVercmp } from './commands/vercmp.js';
 import { registerDemo } from './commands/demo.js';
 import { registerRpm } from './commands/rpm.js';
+import { registerRpmBuild } from './commands/rpm-build.js';
 
 export function buildProgram(): Command {
   const program = new Command('driftless')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerVercmp(program);
   registerDemo(program);
   registerRpm(program);
+  registerRpmBuild(program);
   return program;
 }
 

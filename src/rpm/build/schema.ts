@@ -128,8 +128,15 @@ export interface LoadedDefinition {
 
 function where(doc: Document, lc: LineCounter, path: PropertyKey[]): { line: number; col: number } | undefined {
   for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    const parent = path.slice(0, n) as unknown[];
+    const node = doc.getIn(parent, true) as { range?: [number, number, number] } | undefined;
     if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]);
+    // A key that has no value node of its own (e.g. an unknown key): point at the key.
+    if (n > 0) {
+      const map = doc.getIn(parent.slice(0, -1), true) as { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> } | undefined;
+      const pair = map?.items?.find((p) => p.key?.value === parent[parent.length - 1]);
+      if (pair?.key?.range) return lc.linePos(pair.key.range[0]);
+    }
   }
   return undefined;
 }
@@ -165,7 +172,8 @@ export function parseDefinition(text: string, label = 'definition'): PackageDefi
   const r = packageDefinitionSchema.safeParse(raw ?? {});
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    const pos = where(doc, lc, issue.path);
+    const keys = issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys ?? [] : [];
+    const pos = where(doc, lc, keys.length ? [...issue.path, keys[0]!] : issue.path);
     const at = pos ? `${pos.line}:${pos.col}` : '1:1';
     const field = issue.path.length ? issue.path.join('.') : '(top level)';
     throw new DriftlessError('RPM_BUILD_DEFINITION', `${label}:${at}: ${field}: ${issue.message}`, {
