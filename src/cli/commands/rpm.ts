@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { registerRpmInspect, registerRpmContents } from './rpm-inspect.js';
+import { registerRpmVerify } from './rpm-verify.js';
 
 /** The `rpm` group, created on first use. */
 export function rpmCommand(program: Command): Command {
@@ -14,4 +15,5 @@ export function registerRpm(program: Command): void {
   const rpm = rpmCommand(program);
   registerRpmInspect(rpm);
   registerRpmContents(rpm);
+  registerRpmVerify(rpm);
 }

@@ -1,0 +1,192 @@
+/**
+ * Verify an RPM package: every digest (src/rpm/digests.ts) and every OpenPGP signature
+ * (src/core/pgp.ts), with driftless's policy on top.
+ *
+ *   const r = await verifyPackage('hello.rpm', { keyring })
+ *   r.ok        // every digest correct AND ≥1 signature verified AND none bad
+ *   r.summary   // 'digests signatures OK' | 'digests SIGNATURES NOT OK (MISSING KEY: …)' | …
+ *
+ * Signatures: header-only ones (RSA 268, DSA 267 — also EdDSA/ECDSA —, OPENPGP 278, a string
+ * array of base64 or armored signatures in v6 packages) cover the main header's immutable
+ * region; legacy ones (PGP 1002, GPG 1005) cover main header + compressed payload (streamed).
+ *
+ * Policy: a package passes when every digest present is correct and its signatures verify:
+ * at least one `ok`, and every other one `ok` or `unsupported` (an algorithm such as ML-DSA we
+ * cannot check never counts as valid, and never fails a package that is otherwise validly
+ * signed — rpm 4.18 ignores tags it does not know the same way). A missing key, an expired or
+ * revoked key, a bad or malformed signature fail the package. `allowUnsigned` accepts packages
+ * with no verifiable signature (none at all, or only missing-key/unsupported ones) with a loud
+ * RPM_UNSIGNED_ALLOWED warning; digests must still be right and bad signatures still fail.
+ */
+import type { Keyring, SignatureVerdict } from '../core/pgp.js';
+import { verifyDetached } from '../core/pgp.js';
+import { silentReport, type Report } from '../core/report.js';
+import { checkDigests, headerRegionBytes, type DigestCheck } from './digests.js';
+import { openPackage, type RpmPackage } from './package.js';
+import { SigTag } from './tags.js';
+
+export type { DigestCheck } from './digests.js';
+
+export interface SignatureCheck extends SignatureVerdict {
+  /** rpm's name: 'Header OpenPGP RSA signature', 'Legacy OpenPGP DSA signature', 'Header OpenPGP signature'. */
+  name: string;
+  tag: number;
+  /** Position in the OPENPGP string array (v6 multi-signature packages). */
+  index?: number;
+  scope: 'header' | 'header+payload';
+}
+
+export interface PackageVerification {
+  path?: string;
+  /** The package passes the policy. */
+  ok: boolean;
+  digestsOk: boolean;
+  /** At least one signature verified and none failed (unsupported ones aside). */
+  signaturesOk: boolean;
+  /** The package carries at least one signature. */
+  signed: boolean;
+  /** Passed only because `allowUnsigned` accepted a package without a verified signature. */
+  unsignedAllowed: boolean;
+  digests: DigestCheck[];
+  signatures: SignatureCheck[];
+  /** Issuer key ids named by the signatures. */
+  keyIds: string[];
+  /** One line in the style of `rpmkeys -K`, without the file name. */
+  summary: string;
+}
+
+export interface VerifyPackageOptions {
+  keyring: Keyring;
+  /** Accept packages without a verifiable signature (loudly). Default false. */
+  allowUnsigned?: boolean;
+  report?: Report;
+}
+
+/** Open and verify a package file. Throws the reader's coded errors for unreadable packages. */
+export async function verifyPackage(path: string, opts: VerifyPackageOptions): Promise<PackageVerification> {
+  const pkg = await openPackage(path);
+  return verifyOpenedPackage(pkg, opts);
+}
+
+const SIG_ITEMS: Array<{ tag: number; name: string; scope: 'header' | 'header+payload' }> = [
+  { tag: SigTag.DSA, name: 'Header OpenPGP DSA signature', scope: 'header' },
+  { tag: SigTag.RSA, name: 'Header OpenPGP RSA signature', scope: 'header' },
+  { tag: SigTag.OPENPGP, name: 'Header OpenPGP signature', scope: 'header' },
+  { tag: SigTag.GPG, name: 'Legacy OpenPGP DSA signature', scope: 'header+payload' },
+  { tag: SigTag.PGP, name: 'Legacy OpenPGP RSA signature', scope: 'header+payload' },
+];
+
+/** The raw signatures a package carries, by tag (OPENPGP arrays decoded from base64/armor). */
+export function packageSignatures(pkg: RpmPackage): Array<{ tag: number; name: string; scope: 'header' | 'header+payload'; index?: number; bytes: Uint8Array | string }> {
+  const out: ReturnType<typeof packageSignatures> = [];
+  for (const item of SIG_ITEMS) {
+    const bin = pkg.signature.getBin(item.tag);
+    if (bin) {
+      out.push({ ...item, bytes: bin });
+      continue;
+    }
+    const strs = pkg.signature.getStrings(item.tag);
+    if (!strs) continue;
+    strs.forEach((s, index) => {
+      const bytes = s.includes('-----BEGIN PGP') ? s : Buffer.from(s.replace(/\s+/g, ''), 'base64');
+      out.push({ ...item, index: strs.length > 1 ? index : undefined, bytes });
+    });
+  }
+  return out;
+}
+
+/** Verify an already opened package (see verifyPackage). */
+export async function verifyOpenedPackage(pkg: RpmPackage, opts: VerifyPackageOptions): Promise<PackageVerification> {
+  const report = opts.report ?? silentReport;
+  const digests = await checkDigests(pkg);
+  const region = headerRegionBytes(pkg);
+  const headerAndPayload = () =>
+    (async function* () {
+      yield pkg.header.raw;
+      yield* pkg.rawPayload();
+    })();
+
+  const signatures: SignatureCheck[] = [];
+  for (const s of packageSignatures(pkg)) {
+    let verdict: SignatureVerdict;
+    try {
+      verdict = await verifyDetached(opts.keyring, s.bytes, s.scope === 'header' ? region : headerAndPayload);
+    } catch (e) {
+      verdict = { status: 'bad', message: `cannot verify: ${(e as Error).message}` };
+    }
+    signatures.push({ ...verdict, name: s.name, tag: s.tag, index: s.index, scope: s.scope, message: signatureLine(s.name, verdict) });
+  }
+
+  const digestsOk = digests.every((d) => d.status === 'ok');
+  const signed = signatures.length > 0;
+  const anyOk = signatures.some((s) => s.status === 'ok');
+  const failing = signatures.filter((s) => s.status !== 'ok' && s.status !== 'unsupported');
+  // A header-only signature covers the payload only through a payload digest in the signed
+  // header (rpm's "partial signature" rule); without one, a legacy signature must cover it.
+  const headerOnlyOk = signatures.some((s) => s.status === 'ok' && s.scope === 'header');
+  const legacyOk = signatures.some((s) => s.status === 'ok' && s.scope === 'header+payload');
+  const payloadDigestOk = digests.some((d) => d.in === 'header' && d.status === 'ok' && d.scope.startsWith('payload'));
+  const payloadCovered = !headerOnlyOk || legacyOk || payloadDigestOk;
+  const signaturesOk = anyOk && failing.length === 0 && payloadCovered;
+  const hardFailure = signatures.some((s) => s.status === 'bad' || s.status === 'malformed' || s.status === 'expired-key' || s.status === 'revoked-key');
+  const unverifiable = !anyOk && !hardFailure;
+  const unsignedAllowed = Boolean(opts.allowUnsigned) && unverifiable;
+  const ok = digestsOk && (signaturesOk || unsignedAllowed);
+  const keyIds = [...new Set(signatures.map((s) => s.keyId).filter((k): k is string => !!k))];
+
+  const notes: string[] = [];
+  const ids = (st: string) => [...new Set(signatures.filter((s) => s.status === st).map((s) => s.keyId ?? '?'))].join(', ');
+  if (!signed) notes.push('UNSIGNED');
+  if (signatures.some((s) => s.status === 'missing-key')) notes.push(`MISSING KEY: ${ids('missing-key')}`);
+  if (signatures.some((s) => s.status === 'expired-key')) notes.push(`EXPIRED KEY: ${ids('expired-key')}`);
+  if (signatures.some((s) => s.status === 'revoked-key')) notes.push(`REVOKED KEY: ${ids('revoked-key')}`);
+  if (signatures.some((s) => s.status === 'unsupported')) {
+    notes.push(`UNSUPPORTED: ${[...new Set(signatures.filter((s) => s.status === 'unsupported').map((s) => s.algorithm ?? '?'))].join(', ')}`);
+  }
+  if (signatures.some((s) => s.status === 'malformed')) notes.push('MALFORMED SIGNATURE');
+  if (anyOk && !payloadCovered) notes.push('PAYLOAD NOT COVERED BY A SIGNATURE');
+
+  let summary: string;
+  if (unsignedAllowed) {
+    summary = `${digestsOk ? 'digests OK' : 'DIGESTS NOT OK'} (${notes.join('; ')}; allowed by --allow-unsigned)`;
+  } else {
+    const parts = [digestsOk ? 'digests' : 'DIGESTS', signaturesOk ? 'signatures' : 'SIGNATURES'];
+    summary = `${parts.join(' ')} ${ok ? 'OK' : 'NOT OK'}`;
+    const shown = ok ? notes.filter((n) => n.startsWith('UNSUPPORTED')) : notes;
+    if (shown.length) summary += ` (${shown.join('; ')})`;
+  }
+
+  const where = pkg.path ?? 'package';
+  if (unsignedAllowed && digestsOk) {
+    report.warn('RPM_UNSIGNED_ALLOWED', `${where}: accepted WITHOUT a verified signature (${notes.join('; ')}) because unsigned packages are allowed`, { path: pkg.path });
+  }
+  for (const d of digests) if (d.status === 'bad') report.error('RPM_DIGEST_MISMATCH', `${where}: ${d.message}`, { path: pkg.path, tag: d.tag });
+  for (const s of signatures) {
+    if (s.status === 'bad' || s.status === 'malformed') report.error('RPM_SIGNATURE_INVALID', `${where}: ${s.message}`, { path: pkg.path, tag: s.tag });
+  }
+  return { path: pkg.path, ok, digestsOk, signaturesOk, signed, unsignedAllowed, digests, signatures, keyIds, summary };
+}
+
+const STATUS_WORD: Record<SignatureVerdict['status'], string> = {
+  ok: 'OK',
+  'missing-key': 'NOKEY',
+  'expired-key': 'NOTTRUSTED',
+  'revoked-key': 'NOTTRUSTED',
+  unsupported: 'UNSUPPORTED',
+  bad: 'BAD',
+  malformed: 'BAD',
+};
+
+/** 'Header OpenPGP V4 RSA/SHA256 signature, key fingerprint: …: OK', as rpmkeys -Kv words it. */
+function signatureLine(name: string, v: SignatureVerdict): string {
+  const word = STATUS_WORD[v.status];
+  const detail = v.status === 'ok' || v.status === 'missing-key' ? '' : ` (${v.message})`;
+  if (!v.version) return `${name}: ${word}${detail}`;
+  const who = v.fingerprint ? `, key fingerprint: ${v.fingerprint}` : v.keyId ? `, key ID ${v.keyId}` : '';
+  return `${name.split(' ')[0]} OpenPGP V${v.version} ${v.algorithm}/${v.hash} signature${who}: ${word}${detail}`;
+}
+
+/** The `rpmkeys -Kv`-style item lines of a result (signatures first, then digests). */
+export function verboseLines(r: PackageVerification): string[] {
+  return [...r.signatures.map((s) => s.message), ...r.digests.map((d) => d.message)];
+}
