@@ -4,4 +4,5 @@
  */
 import './tar.js';
 import './squashfs.js';
+import './oci.js';
 export * from './emitter.js';
