@@ -8,6 +8,7 @@ import { registerVercmp } from './commands/vercmp.js';
 import { registerDemo } from './commands/demo.js';
 import { registerRpm } from './commands/rpm.js';
 import { registerRpmBuild } from './commands/rpm-build.js';
+import { registerRepo } from './commands/repo.js';
 
 export function buildProgram(): Command {
   const program = new Command('driftless')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerRpm(program);
   registerRpmBuild(program);
+  registerRepo(program);
   return program;
 }
 
