@@ -1,0 +1,291 @@
+/**
+ * RPM verification against the real `rpmkeys -K` and against rpm's own expectations in
+ * test/fixtures/rpm/at/rpmsigdig.at (for keys/formats the installed rpm cannot handle, e.g.
+ * v6 keys or Debian 12's rpm 4.18 rejecting alice.asc at import).
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Keyring, signDetached } from '../core/pgp.js';
+import { parseSignaturePacket } from '../core/pgp-packets.js';
+import { CollectingReport } from '../core/report.js';
+import { decodeHeader, encodeHeader, type EncodeEntry } from './header.js';
+import { RPMTAG_HEADERSIGNATURES, SigTag, TagType } from './tags.js';
+import { verifyPackage, type PackageVerification } from './verify.js';
+import { fixtures, requireTool, run, tempDir } from '../../test/helpers/cli.js';
+
+const KEYS = join(fixtures, 'rpm/keys');
+const RPMS = join(fixtures, 'rpm/RPMS');
+const PACKAGES = [
+  ...readdirSync(RPMS).map((f) => join(RPMS, f)),
+  ...readdirSync(join(fixtures, 'rpm/SRPMS')).map((f) => join(fixtures, 'rpm/SRPMS', f)),
+];
+const PUBLIC_KEYS = [
+  ...readdirSync(KEYS).filter((f) => /\.(asc|pub|pgp)$/.test(f)).map((f) => join(KEYS, f)),
+  join(KEYS, 'unknown/rpm.org-v6-mldsa87-test.asc'),
+];
+const key = (f: string) => join(KEYS, f);
+const rpm = (f: string) => join(RPMS, f);
+
+/** A fresh rpmdb with `keys` imported; returns the keys live rpmkeys accepted (its capability). */
+function rpmdb(t: TestContext, keys: string[]): { db: string; imported: string[] } {
+  const db = tempDir(t, 'driftless-rpmdb-');
+  const imported = keys.filter((k) => run('rpmkeys', ['--dbpath', db, '--import', k]).status === 0);
+  return { db, imported };
+}
+
+interface RpmVerdict {
+  digests: boolean;
+  /** undefined when rpmkeys printed no signature part (it saw no signature it knows). */
+  signatures?: boolean;
+  ok: boolean;
+  line: string;
+}
+
+/** `rpmkeys -K FILE…` → verdict per file, from lines like "FILE: digests SIGNATURES NOT OK". */
+function rpmkeysK(db: string, files: string[]): Map<string, RpmVerdict> {
+  const r = run('rpmkeys', ['--dbpath', db, '-K', ...files]);
+  const out = new Map<string, RpmVerdict>();
+  for (const line of r.stdout.split('\n')) {
+    const file = files.find((f) => line.startsWith(`${f}: `));
+    if (!file) continue;
+    const words = line.slice(file.length + 2).trim().split(/\s+/);
+    const ok = !words.includes('NOT');
+    out.set(file, {
+      digests: words.includes('digests') || (ok && !words.includes('DIGESTS')),
+      signatures: words.includes('signatures') ? true : words.includes('SIGNATURES') ? false : undefined,
+      ok,
+      line,
+    });
+  }
+  return out;
+}
+
+function assertSameVerdict(ours: PackageVerification, theirs: RpmVerdict | undefined, label: string) {
+  assert.ok(theirs, `${label}: rpmkeys printed no verdict`);
+  const detail = `${label}\n  rpmkeys:   ${theirs.line}\n  driftless: ${ours.summary}`;
+  assert.equal(ours.digestsOk, theirs.digests, detail);
+  if (theirs.signatures !== undefined) {
+    assert.equal(ours.signaturesOk, theirs.signatures, detail);
+    assert.equal(ours.ok, theirs.ok, detail);
+  } else {
+    // rpm saw no signature it knows: the package is unsigned to it (or carries only tags an
+    // older rpm ignores). Then the digest verdict decides, as with --allow-unsigned here.
+    assert.ok(!ours.signed || ours.signatures.every((s) => s.tag === SigTag.OPENPGP), detail);
+    assert.equal(ours.signaturesOk || ours.unsignedAllowed || !ours.signed ? ours.digestsOk : false, theirs.ok, detail);
+  }
+}
+
+test('same verdict as rpmkeys -K on every fixture package, without keys and with each key', async (t) => {
+  if (!requireTool(t, 'rpmkeys')) return;
+  const scenarios: string[][] = [[], ...PUBLIC_KEYS.map((k) => [k])];
+  let compared = 0;
+  let skippedKeys = 0;
+  for (const keys of scenarios) {
+    const { db, imported } = rpmdb(t, keys);
+    if (imported.length !== keys.length) {
+      skippedKeys++; // the installed rpm cannot use this key; rpmsigdig.at cases below cover it
+      continue;
+    }
+    const keyring = await Keyring.fromFiles(keys, new CollectingReport());
+    const theirs = rpmkeysK(db, PACKAGES);
+    for (const p of PACKAGES) {
+      const ours = await verifyPackage(p, { keyring });
+      assertSameVerdict(ours, theirs.get(p), `${p} with [${keys.map((k) => k.slice(KEYS.length + 1)).join(', ')}]`);
+      compared++;
+    }
+  }
+  t.diagnostic(`compared ${compared} verdicts with rpmkeys; ${skippedKeys} of ${PUBLIC_KEYS.length} keys unusable by this rpm`);
+  assert.ok(compared >= PACKAGES.length * 2, `compared ${compared} verdicts (${skippedKeys} keys unusable by this rpm)`);
+});
+
+test('all keys the installed rpm accepts, imported together: same verdicts', async (t) => {
+  if (!requireTool(t, 'rpmkeys')) return;
+  // alice-* variants share a primary key: rpm keeps the first; keep the plain one only
+  const keys = PUBLIC_KEYS.filter((k) => !/alice-(expired|revoked)/.test(k));
+  const { db, imported } = rpmdb(t, keys);
+  const keyring = await Keyring.fromFiles(imported, new CollectingReport());
+  const theirs = rpmkeysK(db, PACKAGES);
+  for (const p of PACKAGES) assertSameVerdict(await verifyPackage(p, { keyring }), theirs.get(p), p);
+});
+
+/**
+ * Expected verdicts from rpm's test suite (test/fixtures/rpm/at/rpmsigdig.at), checked even
+ * where the installed rpm lacks the capability. `status` lists the per-signature verdicts.
+ */
+const AT_CASES: Array<{ at: string; pkg: string; keys: string[]; ok: boolean; status?: string[] }> = [
+  { at: 'rpmkeys -Kv <unsigned> 1', pkg: 'hello-2.0-1.x86_64.rpm', keys: [], ok: false },
+  { at: 'rpmkeys --import signed with a good subkey', pkg: 'hello-2.0-1.x86_64-signed-with-subkey.rpm', keys: ['alice.asc'], ok: true, status: ['ok'] },
+  { at: 'rpmkeys --import signed with a good subkey (before import)', pkg: 'hello-2.0-1.x86_64-signed-with-subkey.rpm', keys: [], ok: false, status: ['missing-key'] },
+  { at: 'rpmkeys --import signed with an expired subkey', pkg: 'hello-2.0-1.x86_64-signed-with-subkey.rpm', keys: ['alice-expired-subkey.asc'], ok: false, status: ['expired-key'] },
+  { at: 'rpmkeys --import signed with a revoked subkey', pkg: 'hello-2.0-1.x86_64-signed-with-subkey.rpm', keys: ['alice-revoked-subkey.asc'], ok: false, status: ['revoked-key'] },
+  { at: 'rpmkeys key update and delete (rpmdb): old certificate', pkg: 'hello-2.0-1.x86_64-signed-with-new-subkey.rpm', keys: ['rpm.org-rsa-2048-test.pub'], ok: false, status: ['missing-key'] },
+  { at: 'rpmkeys key update and delete (rpmdb): updated certificate', pkg: 'hello-2.0-1.x86_64-signed-with-new-subkey.rpm', keys: ['rpm.org-rsa-2048-add-subkey.asc'], ok: true, status: ['ok'] },
+  { at: 'rpmkeys -Kv <signed> 1 (v3)', pkg: 'hello-2.0-1.x86_64-v3-signed.rpm', keys: ['rpm.org-rsa-2048-test.pub'], ok: true, status: ['ok', 'ok'] },
+  { at: 'rpmkeys -Kv <signed> 1 (v4)', pkg: 'hello-2.0-1.x86_64-signed.rpm', keys: ['rpm.org-rsa-2048-test.pub'], ok: true, status: ['ok', 'ok'] },
+  { at: 'rpmkeys -Kv <signed> 1 (no key)', pkg: 'hello-2.0-1.x86_64-signed.rpm', keys: [], ok: false, status: ['missing-key', 'missing-key'] },
+  { at: 'v3 signature in v6 package', pkg: 'hlinktest-1.0-1.noarch-v3sig.rpm', keys: ['rpm.org-rsa-2048-test.pub'], ok: true },
+  { at: 'ML-DSA keys and signatures (ML-DSA unsupported here, RSA valid)', pkg: 'hello-2.0-1.x86_64-signed-mldsa87.rpm', keys: ['rpm.org-rsa-2048-test.pub', 'unknown/rpm.org-v6-mldsa87-test.asc'], ok: true, status: ['ok', 'ok', 'unsupported', 'ok'] },
+  { at: 'rpmkeys -Kv <corrupted signed> 4', pkg: 'hello-2.0-1.x86_64-corrupted.rpm', keys: ['rpm.org-rsa-2048-test.pub'], ok: false },
+];
+
+for (const c of AT_CASES) {
+  test(`rpmsigdig.at: ${c.at}`, async () => {
+    const keyring = await Keyring.fromFiles(c.keys.map(key), new CollectingReport());
+    const r = await verifyPackage(rpm(c.pkg), { keyring });
+    assert.equal(r.ok, c.ok, r.summary);
+    if (c.status) assert.deepEqual(r.signatures.map((s) => s.status).sort(), [...c.status].sort(), r.summary);
+    if (r.signatures.some((s) => s.status === 'unsupported')) assert.ok(r.signatures.filter((s) => s.status === 'unsupported').every((s) => /ML-DSA/.test(s.algorithm!)));
+  });
+}
+
+/** Copy of `file` with bytes at `offset` zeroed (rpm's tests use dd the same way). */
+function zeroed(dir: string, file: string, offset: number, count = 6): string {
+  const b = readFileSync(rpm(file));
+  b.fill(0, offset, offset + count);
+  const out = join(dir, `z${offset}-${file}`);
+  writeFileSync(out, b);
+  return out;
+}
+
+test('tampered packages (signature, header, payload) match rpmkeys -K and rpmsigdig.at', async (t) => {
+  if (!requireTool(t, 'rpmkeys')) return;
+  const dir = tempDir(t);
+  const files = [
+    zeroed(dir, 'hello-2.0-1.x86_64-signed.rpm', 264), // inside the RSA header signature
+    zeroed(dir, 'hello-2.0-1.x86_64-signed.rpm', 5555), // main header
+    zeroed(dir, 'hello-2.0-1.x86_64-signed.rpm', 7777), // payload
+    zeroed(dir, 'hello-2.0-1.x86_64-v3-signed.rpm', 5555),
+    zeroed(dir, 'hello-2.0-1.x86_64-v3-signed.rpm', 7777),
+    zeroed(dir, 'hello-2.0-1.x86_64.rpm', 5555),
+    zeroed(dir, 'hello-2.0-1.x86_64.rpm', 7777),
+  ];
+  for (const keys of [[], [key('rpm.org-rsa-2048-test.pub')]]) {
+    const { db } = rpmdb(t, keys);
+    const theirs = rpmkeysK(db, files);
+    const keyring = await Keyring.fromFiles(keys);
+    for (const f of files) {
+      const ours = await verifyPackage(f, { keyring });
+      assert.equal(ours.ok, false, `${f}: tampered package passed`);
+      assertSameVerdict(ours, theirs.get(f), f);
+      const lax = await verifyPackage(f, { keyring, allowUnsigned: true });
+      assert.equal(lax.ok, false, `${f}: --allow-unsigned must not accept a tampered package`);
+    }
+  }
+});
+
+/** Rewrite a package's signature header: drop `remove` tags, add `add` entries. */
+function resign(src: string, out: string, add: EncodeEntry[], remove: number[] = []): void {
+  const b = readFileSync(src);
+  const { header, size } = decodeHeader(b, 96);
+  const rest = 96 + size + ((8 - (size % 8)) % 8);
+  const entries: EncodeEntry[] = header.entries
+    .filter((e) => e.tag !== RPMTAG_HEADERSIGNATURES && !remove.includes(e.tag) && !add.some((a) => a.tag === e.tag))
+    .map((e) => ({ tag: e.tag, type: e.type, value: e.value }));
+  const sig = encodeHeader([...entries, ...add], { region: RPMTAG_HEADERSIGNATURES });
+  writeFileSync(out, Buffer.concat([b.subarray(0, 96), sig, Buffer.alloc((8 - (sig.length % 8)) % 8), b.subarray(rest)]));
+}
+
+function regionOf(file: string): Uint8Array {
+  const b = readFileSync(file);
+  const { size } = decodeHeader(b, 96);
+  return decodeHeader(b, 96 + size + ((8 - (size % 8)) % 8)).header.regionBlob()!;
+}
+
+test('v6 multi-signature packages (OPENPGP string array): v6 Ed25519 + v4 RSA', async (t) => {
+  const dir = tempDir(t);
+  const base = rpm('hello-2.0-1.x86_64.rpm');
+  const region = regionOf(base);
+  const date = new Date(Date.UTC(2025, 5, 1));
+  const v6 = (await signDetached(readFileSync(key('rpm.org-v6-ed25519-test.secret'), 'utf8'), region, { date })) as Uint8Array;
+  const v4 = (await signDetached(readFileSync(key('rpm.org-rsa-2048-test.secret'), 'utf8'), region, { date, hash: 'sha512' })) as Uint8Array;
+  const out = join(dir, 'multisig.rpm');
+  resign(base, out, [{ tag: SigTag.OPENPGP, type: TagType.STRING_ARRAY, value: [Buffer.from(v6).toString('base64'), Buffer.from(v4).toString('base64')] }]);
+
+  const both = await Keyring.fromFiles([key('rpm.org-v6-ed25519-test.asc'), key('rpm.org-rsa-2048-test.pub')]);
+  const r = await verifyPackage(out, { keyring: both });
+  assert.equal(r.ok, true, r.summary);
+  assert.deepEqual(r.signatures.map((s) => [s.version, s.status]), [[6, 'ok'], [4, 'ok']]);
+  // as in rpmsigdig.at "rpmsign --addsign multisig v4": one signature without a key fails the package
+  const onlyRsa = await verifyPackage(out, { keyring: await Keyring.fromFiles([key('rpm.org-rsa-2048-test.pub')]) });
+  assert.equal(onlyRsa.ok, false, onlyRsa.summary);
+  assert.match(onlyRsa.summary, /MISSING KEY/);
+  // a corrupted second signature fails the package although the first is valid
+  const badV4 = Uint8Array.from(v4);
+  badV4[badV4.length - 3]! ^= 0xff;
+  const out2 = join(dir, 'multisig-bad.rpm');
+  resign(base, out2, [{ tag: SigTag.OPENPGP, type: TagType.STRING_ARRAY, value: [Buffer.from(v6).toString('base64'), Buffer.from(badV4).toString('base64')] }]);
+  assert.equal((await verifyPackage(out2, { keyring: both })).ok, false);
+
+  if (requireTool(t, 'rpmkeys')) {
+    const { db, imported } = rpmdb(t, [key('rpm.org-v6-ed25519-test.asc'), key('rpm.org-rsa-2048-test.pub')]);
+    const theirs = rpmkeysK(db, [out, out2]);
+    if (imported.length === 2) {
+      // this rpm understands v6 keys (and so the OPENPGP tag): compare
+      assertSameVerdict(r, theirs.get(out), out);
+      assertSameVerdict(await verifyPackage(out2, { keyring: both }), theirs.get(out2), out2);
+    } else {
+      assert.equal(theirs.get(out)?.digests, true, 'the rewritten signature header must stay readable to rpm');
+    }
+  }
+});
+
+test('a package signed only with ML-DSA is never valid; --allow-unsigned accepts it loudly', async (t) => {
+  const dir = tempDir(t);
+  const src = rpm('hello-2.0-1.x86_64-signed-mldsa87.rpm');
+  const b = readFileSync(src);
+  const { header } = decodeHeader(b, 96);
+  const out = join(dir, 'mldsa-only.rpm');
+  // keep only the ML-DSA entry of the OPENPGP array (the version 6 signature packet)
+  const v6only = header.getStrings(SigTag.OPENPGP)!.filter((s) => parseSignaturePacket(Buffer.from(s, 'base64')).version === 6);
+  assert.equal(v6only.length, 1);
+  resign(src, out, [{ tag: SigTag.OPENPGP, type: TagType.STRING_ARRAY, value: v6only }], [SigTag.RSA, SigTag.PGP, SigTag.DSA, SigTag.GPG]);
+  const keyring = await Keyring.fromFiles([key('rpm.org-rsa-2048-test.pub'), key('unknown/rpm.org-v6-mldsa87-test.asc')], new CollectingReport());
+  const r = await verifyPackage(out, { keyring });
+  assert.equal(r.ok, false, r.summary);
+  assert.deepEqual(r.signatures.map((s) => s.status), ['unsupported']);
+  const report = new CollectingReport();
+  const lax = await verifyPackage(out, { keyring, allowUnsigned: true, report });
+  assert.equal(lax.ok, true, lax.summary);
+  assert.equal(lax.unsignedAllowed, true);
+  assert.equal(report.warnings[0]?.code, 'RPM_UNSIGNED_ALLOWED');
+});
+
+test('unsigned packages fail by default and pass with allowUnsigned (with RPM_UNSIGNED_ALLOWED)', async () => {
+  const report = new CollectingReport();
+  const strict = await verifyPackage(rpm('hello-2.0-1.x86_64.rpm'), { keyring: Keyring.empty(), report });
+  assert.equal(strict.ok, false);
+  assert.equal(strict.signed, false);
+  assert.equal(strict.summary, 'digests SIGNATURES NOT OK (UNSIGNED)');
+  assert.equal(report.warnings.length, 0);
+  const lax = await verifyPackage(rpm('hello-2.0-1.x86_64.rpm'), { keyring: Keyring.empty(), allowUnsigned: true, report });
+  assert.equal(lax.ok, true);
+  assert.deepEqual(report.warnings.map((w) => w.code), ['RPM_UNSIGNED_ALLOWED']);
+  assert.deepEqual(lax.digests.map((d) => [d.name, d.status]), [
+    ['Header SHA256 digest', 'ok'],
+    ['Header SHA1 digest', 'ok'],
+    ['Payload SHA256 digest', 'ok'],
+    ['MD5 digest', 'ok'],
+    ['Header+payload size', 'ok'],
+  ]);
+});
+
+test('payload ALT digest (uncompressed payload) and SHA3-256 header digest are checked', async (t) => {
+  const alt = await verifyPackage(rpm('hlinktest-1.0-1.noarch.rpm'), { keyring: Keyring.empty(), allowUnsigned: true });
+  const d = alt.digests.find((x) => x.name === 'Payload SHA256 ALT digest');
+  assert.equal(d?.status, 'ok');
+  assert.equal(d?.scope, 'payload-uncompressed');
+  const v6 = await verifyPackage(rpm('hlinktest-1.0-1.noarch-v3sig.rpm'), { keyring: Keyring.empty(), allowUnsigned: true });
+  assert.ok(v6.digests.some((x) => x.name === 'Header SHA3-256 digest' && x.status === 'ok'), JSON.stringify(v6.digests.map((x) => x.name)));
+  // corrupt the compressed payload of the ALT package: both payload digests fail
+  const dir = tempDir(t);
+  const f = join(dir, 'alt.rpm');
+  copyFileSync(rpm('hlinktest-1.0-1.noarch.rpm'), f);
+  const b = readFileSync(f);
+  b[b.length - 100]! ^= 0xff;
+  writeFileSync(f, b);
+  const bad = await verifyPackage(f, { keyring: Keyring.empty(), allowUnsigned: true });
+  assert.equal(bad.ok, false);
+  assert.deepEqual(bad.digests.filter((x) => x.status === 'bad').map((x) => x.name), ['Payload SHA256 digest', 'Payload SHA256 ALT digest', 'MD5 digest']);
+});
