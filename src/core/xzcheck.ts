@@ -97,7 +97,15 @@ function writeVarint(v: number, out: number[]) {
 
 /** Rewrite a (multi-)stream .xz input so every stream has check type "none". */
 export async function* xzStripCheck(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const r = new Reader(source[Symbol.asyncIterator]());
+  const it = source[Symbol.asyncIterator]();
+  try {
+    yield* streams(new Reader(it));
+  } finally {
+    await it.return?.();
+  }
+}
+
+async function* streams(r: Reader): AsyncGenerator<Uint8Array> {
   if (await r.atEnd()) fail('empty input');
   yield* stream(r, await r.take(12));
   // Stream padding (groups of 4 zero bytes) may separate or follow concatenated streams.

@@ -136,9 +136,18 @@ export async function* readCpio(
 ): AsyncGenerator<PayloadEntry> {
   const byKey = new Map<string, number>();
   files.forEach((f, i) => byKey.set(key(f.path), i));
-  const seen = new Uint8Array(files.length);
-  const r = new ByteReader(source[Symbol.asyncIterator]());
+  const it = source[Symbol.asyncIterator]();
+  try {
+    yield* walkCpio(new ByteReader(it), files, byKey, opts);
+  } finally {
+    // Stop the decompressor (and close the file) when the walk ends early or fails.
+    await it.return?.();
+  }
+}
+
+async function* walkCpio(r: ByteReader, files: RpmFile[], byKey: Map<string, number>, opts: ReadPayloadOptions & { digestAlgo?: string; path?: string }): AsyncGenerator<PayloadEntry> {
   const path = opts.path;
+  const seen = new Uint8Array(files.length);
   const err = (code: string, msg: string, offset: number) => new DriftlessError(code, msg, { offset, path, hint: 'the payload is corrupt or does not match the header' });
   for (;;) {
     const pad = (4 - (r.offset % 4)) % 4;
