@@ -55,3 +55,8 @@ export function capabilityXattr(text: string): Uint8Array {
   out.writeUInt32LE(Number(inheritable >> 32n), 16);
   return out;
 }
+
+/** True for an encoded set without any capability ("=" in text form): no xattr is written for it. */
+export function isEmptyCapability(x: Uint8Array): boolean {
+  return x.subarray(4).every((b) => b === 0) && (x[0]! & VFS_CAP_FLAGS_EFFECTIVE) === 0;
+}
