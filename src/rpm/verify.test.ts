@@ -5,7 +5,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring, signDetached } from '../core/pgp.js';
 import { parseSignaturePacket } from '../core/pgp-packets.js';
@@ -13,7 +13,7 @@ import { CollectingReport } from '../core/report.js';
 import { decodeHeader, encodeHeader, type EncodeEntry } from './header.js';
 import { RPMTAG_HEADERSIGNATURES, SigTag, TagType } from './tags.js';
 import { verifyPackage, type PackageVerification } from './verify.js';
-import { fixtures, requireTool, run, tempDir } from '../../test/helpers/cli.js';
+import { fixtures, requireTool, run, runCli, tempDir } from '../../test/helpers/cli.js';
 
 const KEYS = join(fixtures, 'rpm/keys');
 const RPMS = join(fixtures, 'rpm/RPMS');
@@ -288,4 +288,84 @@ test('payload ALT digest (uncompressed payload) and SHA3-256 header digest are c
   const bad = await verifyPackage(f, { keyring: Keyring.empty(), allowUnsigned: true });
   assert.equal(bad.ok, false);
   assert.deepEqual(bad.digests.filter((x) => x.status === 'bad').map((x) => x.name), ['Payload SHA256 digest', 'Payload SHA256 ALT digest', 'MD5 digest']);
+});
+
+for (const algo of ['rsa3072', 'ed25519'] as const) {
+  test(`rpmsign --addsign (${algo}, gpg) packages verify here and with rpmkeys`, async (t) => {
+    if (!requireTool(t, 'rpmsign', 'rpmkeys', 'gpg', 'gpgconf')) return;
+    const dir = tempDir(t, 'dl-sign-');
+    const home = join(dir, 'gnupg');
+    mkdirSync(home, { mode: 0o700 });
+    const env = { GNUPGHOME: home };
+    t.after(() => run('gpgconf', ['--homedir', home, '--kill', 'gpg-agent'], { env }));
+    const uid = `Driftless ${algo} <${algo}@driftless.test>`;
+    const gen = run('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', uid, algo, 'sign', 'never'], { env });
+    if (gen.status !== 0) {
+      // this gpg cannot make such keys: nothing to compare against
+      t.skip(`gpg cannot generate ${algo} keys: ${gen.stderr.trim()}`);
+      return;
+    }
+    const pub = join(dir, 'pub.asc');
+    writeFileSync(pub, run('gpg', ['--armor', '--export', uid], { env }).stdout);
+    const pkg = join(dir, 'hello.rpm');
+    copyFileSync(rpm('hello-2.0-1.x86_64.rpm'), pkg);
+    // rpm's %__gpg may name gpg2, which Debian does not ship: point it at the gpg on PATH
+    const gpg = run('sh', ['-c', 'command -v gpg']).stdout.trim();
+    const signed = run('rpmsign', ['--define', `__gpg ${gpg}`, '--define', `_gpg_name ${uid}`, '--define', `_gpg_path ${home}`, '--addsign', pkg], { env });
+    assert.equal(signed.status, 0, signed.stderr);
+
+    const keyring = await Keyring.fromFiles([pub]);
+    const ours = await verifyPackage(pkg, { keyring });
+    assert.equal(ours.ok, true, ours.summary);
+    assert.ok(ours.signatures.every((s) => s.status === 'ok' && s.algorithm === (algo === 'ed25519' ? 'EdDSA' : 'RSA')));
+    const { db, imported } = rpmdb(t, [pub]);
+    assert.equal(imported.length, 1, 'rpmkeys imports the gpg key');
+    assertSameVerdict(ours, rpmkeysK(db, [pkg]).get(pkg), pkg);
+    // and without the key, both say so
+    const { db: empty } = rpmdb(t, []);
+    assertSameVerdict(await verifyPackage(pkg, { keyring: Keyring.empty() }), rpmkeysK(empty, [pkg]).get(pkg), `${pkg} (no key)`);
+
+    // the CLI gives the same answer and exit status
+    const cli = runCli(['rpm', 'verify', pkg, '--keyring', pub]);
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.equal(cli.stdout.trim(), `${pkg}: digests signatures OK`);
+  });
+}
+
+test('CLI: rpm verify lines, exit status, --json, --allow-unsigned warning, unreadable files', (t) => {
+  const signed = rpm('hello-2.0-1.x86_64-signed.rpm');
+  const unsigned = rpm('hello-2.0-1.x86_64.rpm');
+  const rsa = key('rpm.org-rsa-2048-test.pub');
+  const ok = runCli(['rpm', 'verify', signed, '--keyring', rsa]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stdout, `${signed}: digests signatures OK\n`);
+
+  const nokey = runCli(['rpm', 'verify', signed]);
+  assert.equal(nokey.status, 1);
+  assert.equal(nokey.stdout, `${signed}: digests SIGNATURES NOT OK (MISSING KEY: 4344591e1964c5fc)\n`);
+
+  const mixed = runCli(['rpm', 'verify', signed, unsigned, '-k', rsa, '-v']);
+  assert.equal(mixed.status, 1);
+  assert.match(mixed.stdout, /hello-2\.0-1\.x86_64\.rpm: digests SIGNATURES NOT OK \(UNSIGNED\)/);
+  assert.match(mixed.stdout, /^ {4}Header OpenPGP V4 RSA\/SHA256 signature, key fingerprint: 771b18d3d7baa28734333c424344591e1964c5fc: OK$/m);
+  assert.match(mixed.stdout, /^ {4}Payload SHA256 digest: OK$/m);
+
+  const lax = runCli(['rpm', 'verify', unsigned, '--allow-unsigned']);
+  assert.equal(lax.status, 0, lax.stderr);
+  assert.equal(lax.stdout, `${unsigned}: digests OK (UNSIGNED; allowed by --allow-unsigned)\n`);
+  assert.match(lax.stderr, /RPM_UNSIGNED_ALLOWED/);
+
+  const json = runCli(['--json', 'rpm', 'verify', signed, join(fixtures, 'PROVENANCE.md'), '-k', rsa]);
+  assert.equal(json.status, 1);
+  const doc = JSON.parse(json.stdout) as { ok: boolean; results: Array<{ ok: boolean; signatures?: Array<{ status: string; keyId: string }>; error?: { code: string } }> };
+  assert.equal(doc.ok, false);
+  assert.equal(doc.results[0]!.ok, true);
+  assert.deepEqual(doc.results[0]!.signatures!.map((s) => [s.status, s.keyId]), [['ok', '4344591e1964c5fc'], ['ok', '4344591e1964c5fc']]);
+  assert.equal(doc.results[1]!.ok, false);
+  assert.match(doc.results[1]!.error!.code, /^RPM_/);
+
+  const badKey = runCli(['rpm', 'verify', signed, '--keyring', join(fixtures, 'PROVENANCE.md')]);
+  assert.equal(badKey.status, 1);
+  assert.match(badKey.stderr, /PGP_BAD_KEY/);
+  void t;
 });
