@@ -5,4 +5,5 @@
 import './tar.js';
 import './squashfs.js';
 import './oci.js';
+import './erofs/index.js';
 export * from './emitter.js';

@@ -1,0 +1,126 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { lstatSync, readFileSync, readlinkSync, mkdirSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { erofsEmitter } from './index.js';
+import { writeErofs } from './writer.js';
+import { Rootfs, entryBytes, type RootfsEntry } from '../../compose/rootfs.js';
+import { sampleRootfs, emitTwice, readXattrs, pseudoRandom, CAP_NET_RAW, FIXTURE_EPOCH } from '../../../test/helpers/rootfs-fixture.js';
+import { requireTool, run, tempDir } from '../../../test/helpers/cli.js';
+
+/** Rootfs with the EROFS edge cases: block-sized files, tails that do not fit inline, huge dirs, 255-byte names, deep paths. */
+function edgeRootfs(): Rootfs {
+  const fs = new Rootfs({ defaultMtime: FIXTURE_EPOCH });
+  const t = FIXTURE_EPOCH; // compact inodes where possible
+  for (const n of [0, 1, 4095, 4096, 4097, 8192, 12288 + 7]) fs.add({ path: `/sizes/f${n}`, type: 'file', content: { bytes: pseudoRandom(n, n + 1) }, mtime: t });
+  // a tail of 4090 bytes cannot share a block with a 64-byte inode: FLAT_PLAIN
+  fs.add({ path: '/sizes/plain-tail', type: 'file', uid: 70000, content: { bytes: pseudoRandom(4096 + 4090, 3) }, mtime: t - 1 });
+  // xattrs filling most of the inode block
+  fs.add({ path: '/sizes/fat-xattr', type: 'file', content: { bytes: pseudoRandom(3000, 5) }, xattrs: { 'user.big': pseudoRandom(2000, 8), 'trusted.t': Buffer.from('v') }, mtime: t });
+  for (let i = 0; i < 600; i++) fs.add({ path: `/bigdir/${String(i).padStart(5, '0')}${'y'.repeat(250)}`, type: 'file', content: { bytes: Buffer.from(`${i}`) }, mtime: t });
+  fs.add({ path: '/bigdir/-dash-sorts-before-dot', type: 'file', mtime: t });
+  fs.add({ path: '/bigdir/sub', type: 'dir', mtime: t });
+  const deep = Array.from({ length: 40 }, (_, i) => `d${i}`).join('/');
+  fs.add({ path: `/${deep}/leaf`, type: 'file', content: { bytes: Buffer.from('deep') }, mtime: t });
+  fs.add({ path: `/${'z'.repeat(255)}`, type: 'symlink', linkTarget: 'q'.repeat(3000), mtime: t });
+  fs.add({ path: '/empty-dir', type: 'dir', mtime: t });
+  return fs;
+}
+
+/** Compare an extracted / mounted tree with the model. `fullMode`: setuid bits and owners are checked too. */
+async function compareTree(t: TestContext, root: string, fs: Rootfs, opts: { fullMode: boolean; owners: boolean; devices: boolean }) {
+  const count = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((n, x) => n + 1 + (x.isDirectory() ? count(join(d, x.name)) : 0), 0);
+  assert.equal(count(root), fs.size - 1, 'same number of entries');
+  for (const e of fs.sorted()) {
+    const p = join(root, e.path);
+    const src: RootfsEntry = e.type === 'hardlink' ? fs.get(e.linkTarget!)! : e;
+    const st = lstatSync(p);
+    if (src.type === 'symlink') assert.equal(readlinkSync(p), src.linkTarget, e.path);
+    else assert.equal(st.mode & (opts.fullMode ? 0o7777 : 0o777), src.mode & (opts.fullMode ? 0o7777 : 0o777), e.path);
+    if (opts.owners) {
+      assert.equal(st.uid, src.uid, e.path);
+      assert.equal(st.gid, src.gid, e.path);
+    }
+    if (src.type === 'file') assert.ok(readFileSync(p).equals(await entryBytes(src)), e.path);
+    if (src.type === 'dir') assert.ok(st.isDirectory(), e.path);
+    if (src.type === 'fifo') assert.ok(st.isFIFO(), e.path);
+    if (opts.devices && (src.type === 'char' || src.type === 'block')) {
+      assert.ok(src.type === 'char' ? st.isCharacterDevice() : st.isBlockDevice(), e.path);
+      assert.equal(st.rdev, src.rdev!.major * 256 + src.rdev!.minor, e.path);
+    }
+  }
+  void t;
+}
+
+test('erofs: reproducible; fsck.erofs checks and extracts the same tree; dump.erofs shows inode details', async (t) => {
+  if (!requireTool(t, 'fsck.erofs', 'dump.erofs')) return;
+  const r = await emitTwice(erofsEmitter, () => sampleRootfs());
+  t.after(r.cleanup);
+  assert.deepEqual(r.first, r.second);
+  const img = join(r.dir, 'rootfs.erofs');
+  const f = run('fsck.erofs', [img]);
+  assert.equal(f.status, 0, f.stderr + f.stdout);
+  const x = join(tempDir(t), 'x');
+  const ex = run('fsck.erofs', [`--extract=${x}`, img]);
+  assert.equal(ex.status, 0, ex.stderr + ex.stdout);
+  const root = process.getuid?.() === 0;
+  await compareTree(t, x, sampleRootfs(), { fullMode: false, owners: root, devices: false });
+  const dump = (p: string) => run('dump.erofs', [`--path=${p}`, img]).stdout;
+  assert.match(dump('/usr/bin/sh'), /Links: 3\b/);
+  assert.match(dump('/usr/bin/ping'), /Xattr size: [1-9]\d*/);
+  assert.match(dump('/future'), /Inode size: 32\b/, 'mtime == build time, small ids: compact inode');
+  assert.match(dump('/srv/bigid'), /Inode size: 64\b/);
+  assert.match(dump('/srv/bigid'), /Uid: 3000000\s+Gid: 70000/);
+  assert.match(run('dump.erofs', ['-s', img]).stdout, /Filesystem created:\s+Tue Nov 14 22:13:20 2023/);
+  const ls = run('dump.erofs', ['--path=/usr/share/many', '--ls', img]).stdout;
+  assert.equal(ls.split('\n').filter((l) => /file-\d{4}/.test(l)).length, 150);
+});
+
+test('erofs edge cases: block-sized files, plain tails, multi-block dirs, 255-byte names, deep paths', async (t) => {
+  if (!requireTool(t, 'fsck.erofs')) return;
+  const dir = tempDir(t);
+  const img = join(dir, 'edge.erofs');
+  await writeErofs(edgeRootfs(), img, { epoch: FIXTURE_EPOCH });
+  const f = run('fsck.erofs', [img]);
+  assert.equal(f.status, 0, f.stderr + f.stdout);
+  const x = join(dir, 'x');
+  const ex = run('fsck.erofs', [`--extract=${x}`, img]);
+  assert.equal(ex.status, 0, ex.stderr + ex.stdout);
+  await compareTree(t, x, edgeRootfs(), { fullMode: false, owners: process.getuid?.() === 0, devices: false });
+});
+
+/** Loop-mount an image read-only; false when this machine cannot (no root, no loop devices, no erofs). */
+function tryMount(img: string, at: string): boolean {
+  if (process.getuid?.() !== 0) return false;
+  mkdirSync(at, { recursive: true });
+  return spawnSync('mount', ['-t', 'erofs', '-o', 'loop,ro', img, at], { encoding: 'utf8', timeout: 30_000 }).status === 0;
+}
+
+test('erofs: the Linux kernel mounts it with setuid bits, owners, hardlinks, devices and xattrs intact', async (t) => {
+  const dir = tempDir(t);
+  const imgs: [string, Rootfs][] = [[join(dir, 'a.erofs'), sampleRootfs()], [join(dir, 'b.erofs'), edgeRootfs()]];
+  for (const [img, fs] of imgs) await writeErofs(fs, img, { epoch: FIXTURE_EPOCH });
+  const m = join(dir, 'mnt');
+  if (!tryMount(imgs[0]![0], m)) return t.skip('cannot loop-mount erofs here (needs root, loop devices and the erofs module)');
+  try {
+    await compareTree(t, m, sampleRootfs(), { fullMode: true, owners: true, devices: true });
+    assert.equal(lstatSync(join(m, 'usr/bin/sh')).ino, lstatSync(join(m, 'usr/bin/rbash')).ino);
+    assert.equal(lstatSync(join(m, 'usr/bin/sh')).nlink, 3);
+    assert.equal(readXattrs(join(m, 'usr/bin/ping'))['security.capability'], Buffer.from(CAP_NET_RAW).toString('hex'));
+    assert.equal(readXattrs(join(m, 'home/user/.profile'))['user.comment'], Buffer.from('hello').toString('hex'));
+    assert.equal(lstatSync(join(m, 'future')).mtimeMs / 1000, FIXTURE_EPOCH);
+  } finally {
+    spawnSync('umount', [m]);
+  }
+  const m2 = join(dir, 'mnt2');
+  assert.ok(tryMount(imgs[1]![0], m2));
+  try {
+    await compareTree(t, m2, edgeRootfs(), { fullMode: true, owners: true, devices: true });
+    const x = readXattrs(join(m2, 'sizes/fat-xattr'));
+    assert.equal(x['user.big'], Buffer.from(pseudoRandom(2000, 8)).toString('hex'));
+    assert.equal(x['trusted.t'], Buffer.from('v').toString('hex'));
+  } finally {
+    spawnSync('umount', [m2]);
+  }
+});
