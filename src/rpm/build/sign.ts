@@ -6,9 +6,8 @@
  *
  *   const sig = await signHeader(secretArmored, headerBytes, 1704067200)  // { tag: 268, packet, keyId }
  */
-import * as openpgp from 'openpgp';
 import { DriftlessError } from '../../core/errors.js';
-import { inspectSignature, signDetached } from '../../core/pgp.js';
+import { inspectSignature, readSecretKey, signDetached } from '../../core/pgp.js';
 import { SigTag } from '../tags.js';
 
 export interface HeaderSignature {
@@ -23,21 +22,14 @@ export interface HeaderSignature {
 
 /** Sign a main header blob. `epoch` (seconds) is the signature creation time. */
 export async function signHeader(secretKey: string | Uint8Array, header: Uint8Array, epoch: number, passphrase?: string): Promise<HeaderSignature> {
-  // openpgp.js v6 salts v4 signatures with a random notation unless told not to; packages must
-  // be reproducible, so signatures are made deterministic (RSA PKCS#1 v1.5 and EdDSA are).
-  openpgp.config.nonDeterministicSignaturesViaNotation = false;
-  let packet: Uint8Array;
-  try {
-    packet = (await signDetached(secretKey, header, { date: new Date(epoch * 1000), hash: 'sha256', passphrase })) as Uint8Array;
-  } catch (e) {
-    if (e instanceof DriftlessError && /creation date|before|in the future|not valid/i.test(e.message)) {
-      throw new DriftlessError('RPM_BUILD_SIGN', `${e.message}`, {
-        cause: e,
-        hint: 'the signing key must be older than SOURCE_DATE_EPOCH (the signature creation time)',
-      });
-    }
-    throw e;
+  // A signature older than its key is invalid to strict verifiers (Sequoia, used by newer rpm).
+  const created = (await readSecretKey(secretKey, passphrase)).getCreationTime().getTime() / 1000;
+  if (epoch < created) {
+    throw new DriftlessError('RPM_BUILD_SIGN', `SOURCE_DATE_EPOCH ${epoch} is before the signing key's creation time ${created}`, {
+      hint: 'use a later SOURCE_DATE_EPOCH or a signing key created before it',
+    });
   }
+  const packet = (await signDetached(secretKey, header, { date: new Date(epoch * 1000), hash: 'sha256', passphrase })) as Uint8Array;
   const facts = await inspectSignature(packet);
   if (facts.version !== 4) {
     throw new DriftlessError('RPM_BUILD_SIGN', `the signing key made a v${facts.version} signature; rpm 4.18 reads only v4 (and v3) signatures`, {
