@@ -1,0 +1,459 @@
+/**
+ * The solver's pool: interned strings, relational dependencies, solvables grouped in repos,
+ * the architecture policy and the whatprovides index. Ids are small integers so the rule
+ * generator and SAT core work on numbers only.
+ *
+ *   const pool = new Pool();
+ *   const repo = pool.addRepo('available');
+ *   const p = pool.addSolvable(repo, 'A', '1-1', 'noarch');
+ *   pool.solvables[p].provides.push(pool.str2id('A'));
+ *   pool.setArch('x86_64'); pool.createWhatProvides();
+ *   pool.whatProvides(pool.rel(pool.str2id('A'), pool.str2id('1'), REL.GT))  // [p]
+ */
+import { rpmvercmp } from '../rpm/vercmp.js';
+
+/** Relation flags, numerically as libsolv's REL_* (GT=1, EQ=2, LT=4, boolean ops >= 16). */
+export const REL = {
+  GT: 1, EQ: 2, LT: 4,
+  AND: 16, OR: 17, WITH: 18, NAMESPACE: 19, ARCH: 20, FILECONFLICT: 21, COND: 22, COMPAT: 23,
+  KIND: 24, MULTIARCH: 25, ELSE: 26, ERROR: 27, WITHOUT: 28, UNLESS: 29, CONDA: 30,
+} as const;
+
+/** Reldep ids start here; plain string ids are below. */
+export const RELBASE = 0x40000000;
+export const isRel = (id: number) => id >= RELBASE;
+export const SYSTEMSOLVABLE = 1;
+
+export interface Reldep { name: number; evr: number; flags: number }
+
+export interface Repo {
+  id: number;
+  name: string;
+  priority: number;
+  subpriority: number;
+  solvables: number[];
+}
+
+export interface Solvable {
+  id: number;
+  name: number;
+  evr: number;
+  arch: number;
+  vendor: number;
+  repo: Repo | null;
+  provides: number[];
+  /** Requires; ids after PREREQ marker (prereqStart) are pre-requires. */
+  requires: number[];
+  conflicts: number[];
+  obsoletes: number[];
+  recommends: number[];
+  suggests: number[];
+  supplements: number[];
+  enhances: number[];
+  files: string[];
+  buildflavor?: string[];
+}
+
+export interface PoolFlags {
+  promoteepoch: boolean;
+  forbidselfconflicts: boolean;
+  obsoleteusesprovides: boolean;
+  implicitobsoleteusesprovides: boolean;
+  obsoleteusescolors: boolean;
+  implicitobsoleteusescolors: boolean;
+  noinstalledobsoletes: boolean;
+  havedistepoch: boolean;
+  noobsoletesmultiversion: boolean;
+  addfileprovidesfiltered: boolean;
+  nowhatprovidesaux: boolean;
+  whatprovideswithdisabled: boolean;
+}
+
+export const DEFAULT_POOL_FLAGS: PoolFlags = {
+  promoteepoch: false, forbidselfconflicts: false, obsoleteusesprovides: false, implicitobsoleteusesprovides: false,
+  obsoleteusescolors: false, implicitobsoleteusescolors: false, noinstalledobsoletes: false, havedistepoch: false,
+  noobsoletesmultiversion: false, addfileprovidesfiltered: false, nowhatprovidesaux: false, whatprovideswithdisabled: false,
+};
+
+const ARCH_POLICIES: Record<string, string> = {
+  x86_64_v4: 'x86_64_v4:x86_64_v3:x86_64_v2:x86_64:i686:i586:i486:i386',
+  x86_64_v3: 'x86_64_v3:x86_64_v2:x86_64:i686:i586:i486:i386',
+  x86_64_v2: 'x86_64_v2:x86_64:i686:i586:i486:i386',
+  x86_64: 'x86_64:i686:i586:i486:i386',
+  i686: 'i686:i586:i486:i386',
+  i586: 'i586:i486:i386',
+  i486: 'i486:i386',
+  s390x: 's390x:s390',
+  ppc64: 'ppc64:ppc',
+  ppc64p7: 'ppc64p7:ppc64:ppc',
+  ia64: 'ia64:i686:i586:i486:i386',
+  armv8l: 'armv8l:armv7l:armv6l:armv5tejl:armv5tel:armv5tl:armv5l:armv4tl:armv4l:armv3l',
+  armv7hl: 'armv7hl:armv6hl',
+  armv7l: 'armv7l:armv6l:armv5tejl:armv5tel:armv5tl:armv5l:armv4tl:armv4l:armv3l',
+  aarch64: 'aarch64',
+};
+
+/** Compare modes of evrcmp. */
+export const EVRCMP = { COMPARE: 0, MATCH_RELEASE: 1, MATCH: 2, COMPARE_EVONLY: 3 } as const;
+
+export class Pool {
+  strs: string[] = ['<NULL>', ''];
+  private strIds = new Map<string, number>([['', 1]]);
+  rels: Reldep[] = [];
+  private relIds = new Map<string, number>();
+  solvables: Solvable[] = [];
+  repos: Repo[] = [];
+  installed: Repo | null = null;
+  flags: PoolFlags = { ...DEFAULT_POOL_FLAGS };
+  /** Arch id -> score (0 = not installable); null = no arch policy. */
+  archScore: Map<number, number> | null = null;
+  /** Solvables that are considered (undefined = all). */
+  considered: Uint8Array | null = null;
+  noarch: number;
+  /** Namespace callback results: reldep id -> providers. */
+  namespaceProviders = new Map<number, number[]>();
+  private wp = new Map<number, number[]>();
+  private wpRel = new Map<number, number[]>();
+  private fileProviders = new Map<number, number[]>();
+
+  constructor() {
+    this.noarch = this.str2id('noarch');
+    this.str2id('src');
+    this.str2id('nosrc');
+    // solvable 0 (unused) and 1 (the system solvable)
+    for (let i = 0; i < 2; i++) this.solvables.push(this.blank(i, i === 1 ? this.str2id('system:system') : 0));
+  }
+
+  private blank(id: number, name: number): Solvable {
+    return { id, name, evr: 1, arch: 0, vendor: 0, repo: null, provides: [], requires: [], conflicts: [], obsoletes: [], recommends: [], suggests: [], supplements: [], enhances: [], files: [] };
+  }
+
+  str2id(s: string, create = true): number {
+    const id = this.strIds.get(s);
+    if (id !== undefined) return id;
+    if (!create) return 0;
+    const n = this.strs.length;
+    this.strs.push(s);
+    this.strIds.set(s, n);
+    return n;
+  }
+
+  lookupStr(s: string): number {
+    return this.strIds.get(s) ?? 0;
+  }
+
+  id2str(id: number): string {
+    if (isRel(id)) return this.dep2str(id);
+    return this.strs[id] ?? '';
+  }
+
+  rel(name: number, evr: number, flags: number): number {
+    const k = `${name},${evr},${flags}`;
+    const id = this.relIds.get(k);
+    if (id !== undefined) return id;
+    const n = RELBASE + this.rels.length;
+    this.rels.push({ name, evr, flags });
+    this.relIds.set(k, n);
+    return n;
+  }
+
+  getRel(id: number): Reldep {
+    return this.rels[id - RELBASE]!;
+  }
+
+  /** libsolv's plain text form of a dependency (`a >= 1`, `(a & b)`...). */
+  dep2str(id: number): string {
+    if (!isRel(id)) return this.strs[id] ?? '';
+    const r = this.getRel(id);
+    const n = isRel(r.name) && this.getRel(r.name).flags >= 16 ? `(${this.dep2str(r.name)})` : this.dep2str(r.name);
+    const e = isRel(r.evr) && this.getRel(r.evr).flags >= 16 ? `(${this.dep2str(r.evr)})` : this.dep2str(r.evr);
+    switch (r.flags) {
+      case REL.AND: return `${n} and ${e}`;
+      case REL.OR: return `${n} or ${e}`;
+      case REL.WITH: return `${n} with ${e}`;
+      case REL.WITHOUT: return `${n} without ${e}`;
+      case REL.COND: return `${n} if ${e}`;
+      case REL.UNLESS: return `${n} unless ${e}`;
+      case REL.ELSE: return `${n} else ${e}`;
+      case REL.NAMESPACE: return `${n}(${e})`;
+      case REL.ARCH: return `${n}.${e}`;
+      case REL.MULTIARCH: return `${n}:${e}`;
+      case REL.KIND: return `${n}:${e}`;
+      default: {
+        const op = relOpStr(r.flags);
+        return `${n} ${op} ${e}`;
+      }
+    }
+  }
+
+  addRepo(name: string, priority = 0, subpriority = 0): Repo {
+    const r: Repo = { id: this.repos.length + 1, name, priority, subpriority, solvables: [] };
+    this.repos.push(r);
+    return r;
+  }
+
+  addSolvable(repo: Repo, name: string, evr: string, arch: string): number {
+    const id = this.solvables.length;
+    const s = this.blank(id, this.str2id(name));
+    s.evr = this.str2id(evr);
+    s.arch = arch ? this.str2id(arch) : 0;
+    s.repo = repo;
+    this.solvables.push(s);
+    repo.solvables.push(id);
+    return id;
+  }
+
+  setArch(arch: string | null): void {
+    if (!arch) {
+      this.archScore = null;
+      return;
+    }
+    this.setArchPolicy(ARCH_POLICIES[arch] ?? arch);
+  }
+
+  /** `a:b>c=d` policy string as libsolv: ':' new class, '>' worse in same class, '=' equivalent. */
+  setArchPolicy(policy: string): void {
+    const m = new Map<number, number>();
+    m.set(this.noarch, 1);
+    let score = 0x10001;
+    let sep = '';
+    for (const tok of policy.split(/([:>=])/)) {
+      if (tok === ':' || tok === '>' || tok === '=') { sep = tok; continue; }
+      if (!tok) continue;
+      const id = this.str2id(tok);
+      if (!m.has(id)) {
+        if (sep === ':') score += 0x10000;
+        else if (sep === '>') score += 1;
+        m.set(id, score);
+      }
+    }
+    this.archScore = m;
+  }
+
+  arch2score(arch: number): number {
+    if (!this.archScore) return 1;
+    return this.archScore.get(arch) ?? 0;
+  }
+
+  /** 64-bit vs 32-bit "color" of an arch (0 = colorless). */
+  arch2color(arch: number): number {
+    if (!arch || arch === this.noarch) return 0;
+    const a = this.strs[arch]!;
+    if (a === 'src' || a === 'nosrc' || a === 'all' || a === 'any') return 0;
+    return /64|s390x/.test(a) ? 2 : 1;
+  }
+
+  colormatch(a: Solvable, b: Solvable): boolean {
+    if (a.arch === b.arch) return true;
+    const ca = this.arch2color(a.arch);
+    const cb = this.arch2color(b.arch);
+    return !ca || !cb || ca === cb;
+  }
+
+  isConsidered(p: number): boolean {
+    return !this.considered || this.considered[p] === 1;
+  }
+
+  /** Can the solvable be installed at all (arch policy, not disabled)? */
+  installable(s: Solvable): boolean {
+    const a = this.strs[s.arch];
+    if (a === 'src' || a === 'nosrc') return false;
+    if (s.arch && this.archScore && !this.archScore.get(s.arch)) return false;
+    if (this.considered && !this.considered[s.id]) {
+      if (!(this.flags.whatprovideswithdisabled && this.installed && s.repo === this.installed)) return false;
+      return false;
+    }
+    return true;
+  }
+
+  private installableWhatprovides(s: Solvable): boolean {
+    const a = this.strs[s.arch];
+    if (a === 'src' || a === 'nosrc') return false;
+    if (s.arch && this.archScore && !this.archScore.get(s.arch)) return false;
+    if (this.considered && !this.considered[s.id]) {
+      return this.flags.whatprovideswithdisabled && !!this.installed && s.repo === this.installed;
+    }
+    return true;
+  }
+
+  /** Build the provides index (call after all solvables are added or flags changed). */
+  createWhatProvides(): void {
+    this.wp.clear();
+    this.wpRel.clear();
+    this.fileProviders.clear();
+    const push = (m: Map<number, number[]>, k: number, p: number) => {
+      const l = m.get(k);
+      if (!l) m.set(k, [p]);
+      else if (l[l.length - 1] !== p) l.push(p);
+    };
+    for (let p = 2; p < this.solvables.length; p++) {
+      const s = this.solvables[p]!;
+      if (!s.repo || !this.installableWhatprovides(s)) continue;
+      for (const d of s.provides) push(this.wp, isRel(d) ? this.getRel(d).name : d, p);
+      for (const f of s.files) push(this.fileProviders, this.str2id(f), p);
+    }
+  }
+
+  /** Providers of a dependency (names, versioned reldeps, and/or/with, namespaces, files). */
+  whatProvides(dep: number): number[] {
+    if (!isRel(dep)) {
+      const l = this.wp.get(dep);
+      const f = this.fileProviders.get(dep);
+      if (!f) return l ?? [];
+      if (!l) return f;
+      return [...new Set([...l, ...f])].sort((a, b) => a - b);
+    }
+    const c = this.wpRel.get(dep);
+    if (c) return c;
+    const r = this.getRel(dep);
+    let out: number[];
+    if (r.flags < 8) {
+      out = this.whatProvides(r.name).filter((p) => this.solvableProvidesRel(this.solvables[p]!, r));
+    } else if (r.flags === REL.AND || r.flags === REL.WITH) {
+      const b = new Set(this.whatProvides(r.evr));
+      out = this.whatProvides(r.name).filter((p) => b.has(p));
+    } else if (r.flags === REL.WITHOUT) {
+      const b = new Set(this.whatProvides(r.evr));
+      out = this.whatProvides(r.name).filter((p) => !b.has(p));
+    } else if (r.flags === REL.OR) {
+      out = [...new Set([...this.whatProvides(r.name), ...this.whatProvides(r.evr)])].sort((a, b) => a - b);
+    } else if (r.flags === REL.ARCH) {
+      out = this.whatProvides(r.name).filter((p) => this.solvables[p]!.arch === r.evr);
+    } else if (r.flags === REL.NAMESPACE) {
+      out = this.namespaceProviders.get(dep) ?? [];
+    } else if (r.flags === REL.COND || r.flags === REL.UNLESS) {
+      out = this.whatProvides(r.name);
+    } else if (r.flags === REL.MULTIARCH || r.flags === REL.KIND) {
+      out = this.whatProvides(r.name);
+    } else {
+      out = [];
+    }
+    this.wpRel.set(dep, out);
+    return out;
+  }
+
+  /** Does the solvable have a provide matching the (versioned) reldep? */
+  solvableProvidesRel(s: Solvable, r: Reldep): boolean {
+    for (const d of s.provides) {
+      if (!isRel(d)) {
+        if (d === r.name) return true;
+        continue;
+      }
+      const pr = this.getRel(d);
+      if (pr.name !== r.name) continue;
+      if (this.intersectEvrs(pr.flags, pr.evr, r.flags, r.evr)) return true;
+    }
+    return false;
+  }
+
+  /** Do the ranges (pflags pevr) and (flags evr) overlap? libsolv's rules. */
+  intersectEvrs(pflags: number, pevr: number, flags: number, evr: number): boolean {
+    if (!pflags || !flags || pflags >= 8 || flags >= 8) return false;
+    if (flags === 7 || pflags === 7) return true;
+    if (pflags & flags & (REL.LT | REL.GT)) return true;
+    if (pevr === evr) return (flags & pflags & REL.EQ) !== 0;
+    switch (this.evrcmp(pevr, evr, EVRCMP.MATCH_RELEASE)) {
+      case -2: return (pflags & REL.EQ) !== 0;
+      case -1: return (flags & REL.LT) !== 0 || (pflags & REL.GT) !== 0;
+      case 0: return (flags & pflags & REL.EQ) !== 0;
+      case 1: return (flags & REL.GT) !== 0 || (pflags & REL.LT) !== 0;
+      case 2: return (flags & REL.EQ) !== 0;
+    }
+    return false;
+  }
+
+  /** Does solvable `s` match dependency `d` by name/evr (obsoletes matching, pool_match_nevr)? */
+  matchNevr(s: Solvable, d: number): boolean {
+    if (!isRel(d)) return s.name === d;
+    const r = this.getRel(d);
+    if (r.flags >= 8) {
+      if (r.flags === REL.ARCH) return s.arch === r.evr && this.matchNevr(s, r.name);
+      if (r.flags === REL.AND) return this.matchNevr(s, r.name) && this.matchNevr(s, r.evr);
+      if (r.flags === REL.OR) return this.matchNevr(s, r.name) || this.matchNevr(s, r.evr);
+      return false;
+    }
+    if (s.name !== r.name) return false;
+    return this.intersectEvrs(REL.EQ, s.evr, r.flags, r.evr);
+  }
+
+  evrcmp(a: number, b: number, mode: number): number {
+    if (a === b) return 0;
+    return evrcmpStr(this.strs[a]!, this.strs[b]!, mode, this.flags.promoteepoch);
+  }
+
+  /** Does the package's provides match the dependency (pool_match_dep on solvable)? */
+  providesDep(p: number, dep: number): boolean {
+    return this.whatProvides(dep).includes(p);
+  }
+}
+
+export function relOpStr(flags: number): string {
+  switch (flags) {
+    case REL.EQ: return '=';
+    case REL.GT: return '>';
+    case REL.LT: return '<';
+    case REL.GT | REL.EQ: return '>=';
+    case REL.LT | REL.EQ: return '<=';
+    case REL.GT | REL.LT: return '<>';
+    case REL.GT | REL.LT | REL.EQ: return '<=>';
+    default: return `<${flags}>`;
+  }
+}
+
+/** libsolv's evr comparison on strings (epoch promotion, release handling per mode). */
+export function evrcmpStr(evr1: string, evr2: string, mode: number, promoteepoch = false): number {
+  if (evr1 === evr2) return 0;
+  let e1 = 0;
+  while (e1 < evr1.length && evr1.charCodeAt(e1) >= 48 && evr1.charCodeAt(e1) <= 57) e1++;
+  let e2 = 0;
+  while (e2 < evr2.length && evr2.charCodeAt(e2) >= 48 && evr2.charCodeAt(e2) <= 57) e2++;
+  let a = evr1;
+  let b = evr2;
+  if (mode === EVRCMP.MATCH && (a[0] === ':' || b[0] === ':')) {
+    if (a[e1] === ':') a = a.slice(e1 + 1);
+    if (b[e2] === ':') b = b.slice(e2 + 1);
+    e1 = 0;
+    e2 = 0;
+  }
+  const has1 = e1 > 0 && a[e1] === ':';
+  const has2 = e2 > 0 && b[e2] === ':';
+  if (has1 && has2) {
+    const r = rpmvercmp(a.slice(0, e1), b.slice(0, e2));
+    if (r) return r;
+    a = a.slice(e1 + 1);
+    b = b.slice(e2 + 1);
+  } else if (has1) {
+    if (!promoteepoch && !/^0+$/.test(a.slice(0, e1))) return 1;
+    a = a.slice(e1 + 1);
+  } else if (has2) {
+    if (!/^0+$/.test(b.slice(0, e2))) return -1;
+    b = b.slice(e2 + 1);
+  }
+  const d1 = a.lastIndexOf('-');
+  const d2 = b.lastIndexOf('-');
+  const v1 = d1 >= 0 ? a.slice(0, d1) : a;
+  const v2 = d2 >= 0 ? b.slice(0, d2) : b;
+  let r1: string | undefined = d1 >= 0 ? a.slice(d1 + 1) : undefined;
+  let r2: string | undefined = d2 >= 0 ? b.slice(d2 + 1) : undefined;
+  let r = 0;
+  if (mode !== EVRCMP.MATCH || (v1 !== '' && v2 !== '')) r = rpmvercmp(v1, v2);
+  if (r) return r;
+  if (mode === EVRCMP.COMPARE) {
+    if (r1 === undefined && r2 !== undefined) return -1;
+    if (r1 !== undefined && r2 === undefined) return 1;
+  }
+  if (mode === EVRCMP.COMPARE_EVONLY) return 0;
+  if (mode === EVRCMP.MATCH_RELEASE) {
+    if (r1 === '') r1 = undefined;
+    if (r2 === '') r2 = undefined;
+  }
+  if (r1 !== undefined && r2 !== undefined) {
+    if (mode !== EVRCMP.MATCH || (r1 !== '' && r2 !== '')) r = rpmvercmp(r1, r2);
+    return r;
+  }
+  if (mode === EVRCMP.MATCH_RELEASE) {
+    if (r1 === undefined && r2 !== undefined) return -2;
+    if (r1 !== undefined && r2 === undefined) return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,254 @@
+/**
+ * CDCL core over the solver's rules: decisions with levels, two-watched-literal unit
+ * propagation, first-UIP conflict learning with backjumping, and the proof trail needed to
+ * explain unsolvable problems. The decision *order* is driven from outside (solver.ts), which
+ * is what gives libsolv's choice semantics.
+ *
+ *   const sat = new Sat(nvars, rules);
+ *   sat.decide(+3, 1, 0); const conflict = sat.propagate(1);
+ */
+import { RuleClass, RuleInfo, type Rule, type RuleSet } from './rules.js';
+
+export class Sat {
+  /** >0: installed at that level, <0: not installed at -level, 0: undecided. */
+  dm: Int32Array;
+  /** Decided literals in order, the rule that implied each (0 = free decision). */
+  q: number[] = [];
+  why: number[] = [];
+  private watches: number[][];
+  private w1: Int32Array;
+  private w2: Int32Array;
+  private propIndex = 0;
+
+  constructor(readonly nvars: number, readonly rs: RuleSet) {
+    this.dm = new Int32Array(nvars);
+    this.watches = Array.from({ length: nvars * 2 }, () => []);
+    this.w1 = new Int32Array(0);
+    this.w2 = new Int32Array(0);
+    this.rebuildWatches();
+  }
+
+  private wi(lit: number): number {
+    return lit > 0 ? lit * 2 : -lit * 2 + 1;
+  }
+
+  /** (Re)create watches for all enabled rules with >= 2 literals. */
+  rebuildWatches(): void {
+    for (const w of this.watches) w.length = 0;
+    const n = this.rs.rules.length;
+    this.w1 = new Int32Array(n + 64);
+    this.w2 = new Int32Array(n + 64);
+    for (let i = 1; i < n; i++) this.watchRule(i);
+  }
+
+  watchRule(i: number): void {
+    const r = this.rs.rules[i]!;
+    if (i >= this.w1.length) {
+      const a = new Int32Array(i * 2 + 64);
+      a.set(this.w1);
+      this.w1 = a;
+      const b = new Int32Array(i * 2 + 64);
+      b.set(this.w2);
+      this.w2 = b;
+    }
+    if (r.disabled || r.lits.length < 2) return;
+    // watch two literals that are not false if possible
+    const lits = r.lits;
+    let a = -1;
+    let b = -1;
+    for (let k = 0; k < lits.length && b < 0; k++) {
+      if (this.litValue(lits[k]!) >= 0) {
+        if (a < 0) a = k;
+        else b = k;
+      }
+    }
+    if (a < 0) a = 0;
+    if (b < 0) b = a === 0 ? 1 : 0;
+    this.w1[i] = a;
+    this.w2[i] = b;
+    this.watches[this.wi(lits[a]!)]!.push(i);
+    this.watches[this.wi(lits[b]!)]!.push(i);
+  }
+
+  /** 1 true, -1 false, 0 undecided. */
+  litValue(lit: number): number {
+    const v = this.dm[lit > 0 ? lit : -lit]!;
+    if (v === 0) return 0;
+    return (v > 0) === (lit > 0) ? 1 : -1;
+  }
+
+  level(lit: number): number {
+    const v = this.dm[lit > 0 ? lit : -lit]!;
+    return v > 0 ? v : -v;
+  }
+
+  decide(lit: number, level: number, why: number): void {
+    this.dm[lit > 0 ? lit : -lit] = lit > 0 ? level : -level;
+    this.q.push(lit);
+    this.why.push(why);
+  }
+
+  /** Unit propagation; returns the id of a conflicting rule or 0. */
+  propagate(level: number): number {
+    const rules = this.rs.rules;
+    while (this.propIndex < this.q.length) {
+      const lit = this.q[this.propIndex++]!;
+      const falseLit = -lit;
+      const wl = this.watches[this.wi(falseLit)]!;
+      let j = 0;
+      for (let k = 0; k < wl.length; k++) {
+        const ri = wl[k]!;
+        const r = rules[ri]!;
+        if (r.disabled) continue; // drop watch of disabled rule
+        const lits = r.lits;
+        let my = this.w1[ri]!;
+        let other = this.w2[ri]!;
+        let first = true;
+        if (lits[my] !== falseLit) {
+          if (lits[other] !== falseLit) { wl[j++] = ri; continue; } // stale
+          const t = my; my = other; other = t;
+          first = false;
+        }
+        const ov = this.litValue(lits[other]!);
+        if (ov === 1) { wl[j++] = ri; continue; }
+        // look for a new literal to watch
+        let found = -1;
+        for (let m = 0; m < lits.length; m++) {
+          if (m === my || m === other) continue;
+          if (this.litValue(lits[m]!) >= 0) { found = m; break; }
+        }
+        if (found >= 0) {
+          if (first) this.w1[ri] = found;
+          else this.w2[ri] = found;
+          this.watches[this.wi(lits[found]!)]!.push(ri);
+          continue;
+        }
+        wl[j++] = ri;
+        if (ov === -1) {
+          for (k++; k < wl.length; k++) wl[j++] = wl[k]!;
+          wl.length = j;
+          return ri;
+        }
+        this.decide(lits[other]!, level, ri);
+      }
+      wl.length = j;
+    }
+    return 0;
+  }
+
+  /** Undo all decisions above `level`. */
+  revert(level: number): void {
+    while (this.q.length) {
+      const lit = this.q[this.q.length - 1]!;
+      const v = lit > 0 ? lit : -lit;
+      const l = this.dm[v]!;
+      if ((l > 0 ? l : -l) <= level) break;
+      this.dm[v] = 0;
+      this.q.pop();
+      this.why.pop();
+    }
+    if (this.propIndex > this.q.length) this.propIndex = this.q.length;
+  }
+
+  reset(): void {
+    this.dm.fill(0);
+    this.q.length = 0;
+    this.why.length = 0;
+    this.propIndex = 0;
+  }
+
+  /**
+   * First-UIP conflict analysis at `level` (> 1). Adds a learnt rule (first literal is the
+   * asserting one) and returns [backjump level, learnt rule id].
+   */
+  analyze(level: number, conflict: number): [number, number] {
+    const rules = this.rs.rules;
+    const seen = new Uint8Array(this.nvars);
+    const learnt: number[] = [];
+    const whys: number[] = [];
+    let pending = 0;
+    let rlev = 1;
+    let r = conflict;
+    let idx = this.q.length;
+    let uip = 0;
+    for (;;) {
+      whys.push(r);
+      for (const l of rules[r]!.lits) {
+        const v = l > 0 ? l : -l;
+        if (seen[v]) continue;
+        if (uip && v === (uip > 0 ? uip : -uip)) continue;
+        const lv = this.level(l);
+        if (lv === 0) continue;
+        seen[v] = 1;
+        if (lv === level) pending++;
+        else if (lv > 1) {
+          learnt.push(l);
+          if (lv > rlev) rlev = lv;
+        }
+      }
+      // find next seen literal on the trail at this level
+      let lit = 0;
+      while (idx > 0) {
+        lit = this.q[--idx]!;
+        const v = lit > 0 ? lit : -lit;
+        if (seen[v]) break;
+      }
+      pending--;
+      const v = lit > 0 ? lit : -lit;
+      seen[v] = 0;
+      if (pending <= 0) {
+        uip = -lit;
+        break;
+      }
+      uip = lit;
+      r = this.why[idx]!;
+      if (!r) {
+        uip = -lit;
+        break;
+      }
+    }
+    const lits = [uip, ...learnt];
+    const id = this.rs.add(RuleClass.LEARNT, lits, { type: RuleInfo.LEARNT });
+    rules[id]!.why = whys;
+    this.revert(rlev);
+    this.watchRule(id);
+    return [rlev, id];
+  }
+
+  /** All rules that took part in deriving a level-1 conflict (learnt rules expanded). */
+  proof(conflict: number): number[] {
+    const rules = this.rs.rules;
+    const out = new Set<number>();
+    const seenVar = new Uint8Array(this.nvars);
+    const pos = new Map<number, number>();
+    for (let i = 0; i < this.q.length; i++) pos.set(Math.abs(this.q[i]!), i);
+    const stack = [conflict];
+    const addRule = (ri: number) => {
+      const todo = [ri];
+      while (todo.length) {
+        const x = todo.pop()!;
+        const rr = rules[x]!;
+        if (rr.cls === RuleClass.LEARNT && rr.why) todo.push(...rr.why);
+        else out.add(x);
+      }
+    };
+    while (stack.length) {
+      const ri = stack.pop()!;
+      addRule(ri);
+      for (const l of rules[ri]!.lits) {
+        const v = l > 0 ? l : -l;
+        if (seenVar[v]) continue;
+        seenVar[v] = 1;
+        const i = pos.get(v);
+        if (i === undefined) continue;
+        const w = this.why[i]!;
+        if (w > 0) stack.push(w);
+      }
+    }
+    return [...out].sort((a, b) => a - b);
+  }
+}
+
+export function ruleIsDisableable(r: Rule): boolean {
+  return r.cls !== RuleClass.PKG && r.cls !== RuleClass.LEARNT;
+}

@@ -1,0 +1,221 @@
+/**
+ * Non-package rules: feature/update rules that keep installed packages (or update them), job
+ * rules, distupgrade rules and "best" rules, plus disabling update rules that jobs override.
+ */
+import { SYSTEMSOLVABLE, type Pool } from './pool.js';
+import { depCnf, isComplexDep, RuleClass, RuleInfo, ruleCmp, type RuleSet } from './rules.js';
+import { JOB, type Job } from './testcase.js';
+import { filterUnwanted, PolicyMode, type PolicyState } from './policy.js';
+
+/** What rule setup needs from the solver. */
+export interface SolverSetup extends PolicyState {
+  pool: Pool;
+  rules: RuleSet;
+  jobs: Job[];
+  flags: { keeporphans: boolean; allowuninstall: boolean; keepexplicitobsoletes: boolean; bestobeypolicy: boolean; noautotarget: boolean };
+  multiversion: Set<number>;
+  updateAll: boolean;
+  updatemap: Set<number>;
+  noupdate: Set<number>;
+  dupAll: boolean;
+  dupmap: Set<number>;
+  dupinvolved: Set<number>;
+  dupinvolvedAll: boolean;
+  allowuninstallAll: boolean;
+  allowuninstallmap: Set<number>;
+  weakrules: Set<number>;
+  orphaned: number[];
+  featureRules: Map<number, number>;
+  updateRules: Map<number, number>;
+  blacklisted: Set<number>;
+  installedIds(): number[];
+  isInstalledPkg(p: number): boolean;
+  jobSelect(job: Job): number[];
+  findUpdatePackages(p: number, mode: 0 | 1 | 2): number[];
+  depProviders(d: number): number[];
+}
+
+export function identical(pool: Pool, a: number, b: number): boolean {
+  const sa = pool.solvables[a]!;
+  const sb = pool.solvables[b]!;
+  return sa.name === sb.name && sa.evr === sb.evr && sa.arch === sb.arch && sa.vendor === sb.vendor;
+}
+
+function dupMayKeep(st: SolverSetup, p: number): boolean {
+  const pool = st.pool;
+  if (st.dupmap.has(p)) return true;
+  const s = pool.solvables[p]!;
+  return pool.whatProvides(s.name).some((q) => q !== p && st.dupmap.has(q) && !st.isInstalledPkg(q) && identical(pool, p, q));
+}
+
+/** Feature and update rules for every installed package. */
+export function addUpdateRules(st: SolverSetup): void {
+  const { pool, rules } = st;
+  const installed = st.installedIds();
+  for (const p of installed) {
+    let lits: number[] = [p, ...st.findUpdatePackages(p, 1)];
+    const dupinv = st.dupinvolvedAll || st.dupinvolved.has(p);
+    if (dupinv && !dupMayKeep(st, p)) {
+      const cands = lits.slice(1);
+      if (!cands.some((q) => !st.isInstalledPkg(q) || dupMayKeep(st, q))) lits = [];
+    }
+    const id = rules.add(RuleClass.FEATURE, lits, { type: RuleInfo.FEATURE, from: p });
+    st.featureRules.set(p, id);
+  }
+  for (const p of installed) {
+    const fr = rules.rules[st.featureRules.get(p)!]!;
+    const s = pool.solvables[p]!;
+    let lits: number[];
+    if (!pool.isConsidered(p)) lits = [p];
+    else if (!fr.lits.length) {
+      st.orphaned.push(p);
+      lits = st.flags.keeporphans ? [p] : [];
+    } else {
+      const dupinv = st.dupinvolvedAll || st.dupinvolved.has(p);
+      let qs = st.findUpdatePackages(p, dupinv ? 2 : 0);
+      if (qs.length && st.multiversion.size && qs.some((q) => st.multiversion.has(q))) {
+        qs = qs.filter((q) => {
+          if (!st.multiversion.has(q)) return true;
+          const ps = pool.solvables[q]!;
+          return ps.name === s.name && ps.evr === s.evr && ps.arch === s.arch;
+        });
+      }
+      lits = [p, ...qs];
+    }
+    const id = rules.add(RuleClass.UPDATE, lits, { type: RuleInfo.UPDATE, from: p });
+    st.updateRules.set(p, id);
+    if (fr.lits.length && ruleCmp(fr.lits, lits) === 0) fr.lits = [];
+    else fr.disabled = true;
+    if (st.allowuninstallAll || st.allowuninstallmap.has(p)) {
+      st.weakrules.add(id);
+    }
+  }
+  // jobs that override update rules
+  for (const job of st.jobs) {
+    const t = job.how & JOB.JOBMASK;
+    const sel = st.jobSelect(job);
+    if (t === JOB.ERASE) {
+      for (const p of sel) if (st.isInstalledPkg(p)) disableUpdate(st, p);
+    } else if (t === JOB.INSTALL) {
+      const fresh = sel.filter((p) => !st.isInstalledPkg(p));
+      if (!fresh.length || fresh.length !== sel.length) continue;
+      const names = new Set(fresh.map((p) => pool.solvables[p]!.name));
+      if ((job.how & JOB.SELECTMASK) !== JOB.SOLVABLE && names.size !== 1) continue;
+      for (const i of installed) {
+        const is = pool.solvables[i]!;
+        if (!names.has(is.name) || st.multiversion.has(fresh[0]!)) continue;
+        const ur = rules.rules[st.updateRules.get(i)!]!;
+        if (fresh.every((q) => ur.lits.includes(q))) continue;
+        disableUpdate(st, i);
+      }
+    }
+  }
+}
+
+function disableUpdate(st: SolverSetup, p: number): void {
+  const ur = st.updateRules.get(p);
+  if (ur !== undefined) st.rules.rules[ur]!.disabled = true;
+  const fr = st.featureRules.get(p);
+  if (fr !== undefined) st.rules.rules[fr]!.disabled = true;
+}
+
+/** One or more rules per job. */
+export function addJobRules(st: SolverSetup): void {
+  const { pool, rules } = st;
+  st.jobs.forEach((job, idx) => {
+    const t = job.how & JOB.JOBMASK;
+    const weak = (job.how & JOB.WEAK) !== 0;
+    const add = (lits: number[], type = RuleInfo.JOB, dep?: number) => {
+      const id = rules.add(RuleClass.JOB, lits, { type, dep }, idx);
+      if (weak) st.weakrules.add(id);
+    };
+    const sel = job.how & JOB.SELECTMASK;
+    if (t === JOB.INSTALL) {
+      if ((sel === JOB.PROVIDES || sel === JOB.NAME) && isComplexDep(pool, job.what)) {
+        for (const c of depCnf(pool, job.what, false)) add(c.length ? c : [-SYSTEMSOLVABLE], c.length ? RuleInfo.JOB : RuleInfo.JOB_NOTHING_PROVIDES_DEP, job.what);
+        return;
+      }
+      const q = st.jobSelect(job).filter((p) => pool.solvables[p]!.repo);
+      if (!q.length) {
+        add([-SYSTEMSOLVABLE], sel === JOB.NAME || sel === JOB.PROVIDES ? RuleInfo.JOB_NOTHING_PROVIDES_DEP : RuleInfo.JOB, job.what);
+        return;
+      }
+      if (q.includes(SYSTEMSOLVABLE)) return;
+      add(q);
+    } else if (t === JOB.ERASE) {
+      for (const p of st.jobSelect(job)) if (pool.solvables[p]!.repo) add([-p]);
+    } else if (t === JOB.LOCK) {
+      for (const p of st.jobSelect(job)) {
+        if (!pool.solvables[p]!.repo) continue;
+        add(st.isInstalledPkg(p) ? [p] : [-p]);
+      }
+    }
+  });
+}
+
+/** Rules that forbid inferior architectures within the same arch class. */
+export function addInfarchRules(st: SolverSetup, added: Uint8Array): void {
+  const { pool, rules } = st;
+  if (!pool.archScore) return;
+  const byName = new Map<number, number[]>();
+  for (let p = 2; p < added.length; p++) {
+    if (!added[p]) continue;
+    const s = pool.solvables[p]!;
+    if (!byName.has(s.name)) byName.set(s.name, []);
+    byName.get(s.name)!.push(p);
+  }
+  for (const list of byName.values()) {
+    let best = 0;
+    for (const p of list) {
+      const a = pool.arch2score(pool.solvables[p]!.arch);
+      if (a > 1 && (!best || a < best)) best = a;
+    }
+    if (!best) continue;
+    for (const p of list) {
+      const a = pool.arch2score(pool.solvables[p]!.arch);
+      if (a <= 1 || a === best || ((a ^ best) & 0xffff0000) !== 0) continue;
+      if (st.isInstalledPkg(p)) continue;
+      rules.add(RuleClass.INFARCH, [-p], { type: RuleInfo.INFARCH, from: p });
+    }
+  }
+}
+
+/** Distupgrade: packages outside the dup set must not be installed (or kept). */
+export function addDupRules(st: SolverSetup, added: Uint8Array): void {
+  const { pool, rules } = st;
+  if (!st.dupinvolvedAll && !st.dupinvolved.size) return;
+  for (let p = 2; p < added.length; p++) {
+    if (!added[p]) continue;
+    if (!st.dupinvolvedAll && !st.dupinvolved.has(p)) continue;
+    if (st.isInstalledPkg(p)) {
+      if (!pool.isConsidered(p)) continue;
+      if (st.dupmap.has(p)) continue;
+      if (dupMayKeep(st, p)) { st.dupmap.add(p); continue; }
+      const ur = rules.rules[st.updateRules.get(p)!]!;
+      const fr = rules.rules[st.featureRules.get(p)!]!;
+      if (!ur.lits.length && !fr.lits.length) { st.dupmap.add(p); continue; }
+      if (ur.lits.length === 1 && (!fr.lits.length || fr.lits.length === 1)) { st.dupmap.add(p); continue; }
+      rules.add(RuleClass.DISTUPGRADE, [-p], { type: RuleInfo.DISTUPGRADE, from: p });
+    } else if (!st.dupmap.has(p)) {
+      rules.add(RuleClass.DISTUPGRADE, [-p], { type: RuleInfo.DISTUPGRADE, from: p });
+    }
+  }
+}
+
+/** forcebest: install only the best candidates of jobs / updates. */
+export function addBestRules(st: SolverSetup): void {
+  const { rules } = st;
+  st.jobs.forEach((job, idx) => {
+    if (!(job.how & JOB.FORCEBEST)) return;
+    const t = job.how & JOB.JOBMASK;
+    if (t !== JOB.INSTALL) return;
+    for (const r of rules.rules) {
+      if (r.cls !== RuleClass.JOB || r.job !== idx) continue;
+      const pos = r.lits.filter((l) => l > 0);
+      if (pos.length < 2) continue;
+      const best = filterUnwanted(st, pos, PolicyMode.SUGGEST);
+      const keep = pos.filter((p) => best.some((b) => st.pool.solvables[b]!.name === st.pool.solvables[p]!.name && st.pool.evrcmp(st.pool.solvables[b]!.evr, st.pool.solvables[p]!.evr, 0) === 0));
+      if (keep.length && keep.length < pos.length) rules.add(RuleClass.BEST, keep, { type: RuleInfo.BEST, from: 0 }, idx);
+    }
+  });
+}

@@ -1,0 +1,764 @@
+/**
+ * The dependency solver: turns jobs into rules, then decides packages in libsolv's order
+ * (jobs, keep/update installed packages, open requirements, weak dependencies) with CDCL
+ * underneath; unsolvable parts become problems with solutions.
+ *
+ *   const solver = new Solver(pool, lists);
+ *   solver.flags.ignorerecommended = true;
+ *   solver.solve([{ how: JOB.INSTALL | JOB.NAME, what: pool.str2id('bash') }]);
+ *   solver.installedSet()   // solvable ids that end up installed
+ */
+import { EVRCMP, Pool, SYSTEMSOLVABLE, isRel } from './pool.js';
+import { addPkgRulesFor, depCnf, isComplexDep, RuleClass, RuleInfo, RuleSet, unifyPkgRules, type PkgRuleContext } from './rules.js';
+import { Sat } from './sat.js';
+import { filterUnwanted, PolicyMode, type PolicyState } from './policy.js';
+import { JOB, type Job, type JobLists } from './testcase.js';
+import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, type SolverSetup } from './setup.js';
+import { analyzeProblems, type Problem } from './problems.js';
+
+export interface SolverFlags {
+  allowdowngrade: boolean; allownamechange: boolean; allowarchchange: boolean; allowvendorchange: boolean;
+  allowuninstall: boolean; noupdateprovide: boolean; splitprovides: boolean; ignorerecommended: boolean;
+  addalreadyrecommended: boolean; noinfarchcheck: boolean; keepexplicitobsoletes: boolean; bestobeypolicy: boolean;
+  noautotarget: boolean; dupallowdowngrade: boolean; dupallowarchchange: boolean; dupallowvendorchange: boolean;
+  dupallownamechange: boolean; keeporphans: boolean; breakorphans: boolean; focusinstalled: boolean; yumobsoletes: boolean;
+  needupdateprovide: boolean; urpmreorder: boolean; focusbest: boolean; strongrecommends: boolean; installalsoupdates: boolean;
+  onlynamespacerecommended: boolean; strictrepopriority: boolean; focusnew: boolean;
+}
+
+export const DEFAULT_SOLVER_FLAGS: SolverFlags = {
+  allowdowngrade: false, allownamechange: true, allowarchchange: false, allowvendorchange: false, allowuninstall: false,
+  noupdateprovide: false, splitprovides: false, ignorerecommended: false, addalreadyrecommended: false, noinfarchcheck: false,
+  keepexplicitobsoletes: false, bestobeypolicy: false, noautotarget: false, dupallowdowngrade: true, dupallowarchchange: true,
+  dupallowvendorchange: true, dupallownamechange: true, keeporphans: false, breakorphans: false, focusinstalled: false,
+  yumobsoletes: false, needupdateprovide: false, urpmreorder: false, focusbest: false, strongrecommends: false,
+  installalsoupdates: false, onlynamespacerecommended: false, strictrepopriority: false, focusnew: false,
+};
+
+export class Solver implements PolicyState, SolverSetup {
+  flags: SolverFlags = { ...DEFAULT_SOLVER_FLAGS };
+  rules = new RuleSet();
+  sat!: Sat;
+  jobs: Job[] = [];
+  favormap: Map<number, number> | null = null;
+  multiversion = new Set<number>();
+  /** Installed packages that should be updated / not updated / may be removed. */
+  updateAll = false;
+  updatemap = new Set<number>();
+  noupdate = new Set<number>();
+  fixAll = false;
+  fixmap = new Set<number>();
+  cleandeps = new Set<number>();
+  allowuninstallAll = false;
+  allowuninstallmap = new Set<number>();
+  dupAll = false;
+  dupmap = new Set<number>();
+  dupinvolved = new Set<number>();
+  dupinvolvedAll = false;
+  excludefromweak = new Set<number>();
+  blacklisted = new Set<number>();
+  weakrules = new Set<number>();
+  orphaned: number[] = [];
+  featureRules = new Map<number, number>();
+  updateRules = new Map<number, number>();
+  /** Branch points: candidates, level, chosen index. */
+  branches: Array<{ cands: number[]; level: number; tried: Set<number>; rule: number }> = [];
+  problems: Problem[] = [];
+  recommendsmap = new Set<number>();
+  suggestsmap = new Set<number>();
+  private recIndex = 0;
+  pkgRulesEnd = 0;
+  installedPos = 0;
+  /** Packages installed because of weak dependencies (for the "recommended" output). */
+  weakInstalled = new Set<number>();
+
+  constructor(readonly pool: Pool, readonly lists: JobLists) {}
+
+  // ---- PolicyState ----
+  isRecommended(p: number): boolean {
+    this.updateRecommendsMap();
+    return this.recommendsmap.has(p) || this.isSupplementing(p);
+  }
+  isSuggested(p: number): boolean {
+    this.updateRecommendsMap();
+    return this.suggestsmap.has(p) || this.isEnhancing(p);
+  }
+  dupInvolved(p: number): boolean {
+    return this.dupinvolvedAll || this.dupinvolved.has(p);
+  }
+  dupAllowed(p: number): boolean {
+    const s = this.pool.solvables[p]!;
+    return this.pool.whatProvides(s.name).some((q) => {
+      const qs = this.pool.solvables[q]!;
+      return q !== p && qs.repo !== this.pool.installed && qs.name === s.name && qs.evr === s.evr && qs.arch === s.arch && (this.dupmap.size === 0 || this.dupmap.has(q));
+    });
+  }
+
+  private updateRecommendsMap(): void {
+    if (!this.sat) return;
+    const q = this.sat.q;
+    if (this.recIndex > q.length) {
+      this.recIndex = 0;
+      this.recommendsmap.clear();
+      this.suggestsmap.clear();
+    }
+    while (this.recIndex < q.length) {
+      const p = q[this.recIndex++]!;
+      if (p <= 0) continue;
+      const s = this.pool.solvables[p]!;
+      for (const d of s.recommends) for (const x of this.depProviders(d)) this.recommendsmap.add(x);
+      for (const d of s.suggests) for (const x of this.depProviders(d)) this.suggestsmap.add(x);
+    }
+  }
+
+  depProviders(d: number): number[] {
+    if (!isComplexDep(this.pool, d)) return this.pool.whatProvides(d);
+    const out: number[] = [];
+    for (const c of depCnf(this.pool, d, false)) for (const l of c) if (l > 0) out.push(l);
+    return out;
+  }
+
+  /** Is the dependency fulfilled by the currently installed (decided) packages? */
+  depFulfilled(d: number, val: (p: number) => boolean): boolean {
+    if (isComplexDep(this.pool, d)) return depCnf(this.pool, d, false).every((c) => c.some((l) => (l > 0 ? val(l) : !val(-l))));
+    return this.pool.whatProvides(d).some(val);
+  }
+
+  isSupplementing(p: number): boolean {
+    const s = this.pool.solvables[p]!;
+    if (!s.supplements.length) return false;
+    return s.supplements.some((d) => this.depFulfilled(d, (x) => this.sat.dm[x]! > 0));
+  }
+  isEnhancing(p: number): boolean {
+    const s = this.pool.solvables[p]!;
+    return s.enhances.some((d) => this.depFulfilled(d, (x) => this.sat.dm[x]! > 0));
+  }
+
+  installedIds(): number[] {
+    return this.pool.installed ? this.pool.installed.solvables : [];
+  }
+  isInstalledPkg(p: number): boolean {
+    return !!this.pool.installed && this.pool.solvables[p]!.repo === this.pool.installed;
+  }
+
+  /** Solvables selected by a job. */
+  jobSelect(job: Job): number[] {
+    const pool = this.pool;
+    const sel = job.how & JOB.SELECTMASK;
+    switch (sel) {
+      case JOB.SOLVABLE: return [job.what];
+      case JOB.NAME: {
+        if (isComplexDep(pool, job.what)) return this.depProviders(job.what);
+        return pool.whatProvides(job.what).filter((p) => pool.matchNevr(pool.solvables[p]!, job.what));
+      }
+      case JOB.PROVIDES: return this.depProviders(job.what);
+      case JOB.ONE_OF: return this.lists.lists[job.what] ?? [];
+      case JOB.REPO: return pool.repos[job.what - 1]?.solvables.slice() ?? [];
+      case JOB.ALL: {
+        const out: number[] = [];
+        for (let p = 2; p < pool.solvables.length; p++) if (pool.solvables[p]!.repo) out.push(p);
+        return out;
+      }
+      default: return [];
+    }
+  }
+
+  /** Run the solver; returns the number of problems. */
+  solve(jobs: Job[]): number {
+    const pool = this.pool;
+    this.jobs = jobs;
+    this.processJobMaps();
+    // package rules
+    const added = new Uint8Array(pool.solvables.length);
+    const ctx: PkgRuleContext = {
+      pool, rules: this.rules, added, multiversion: this.multiversion, keepexplicitobsoletes: this.flags.keepexplicitobsoletes,
+      strongrecommends: this.flags.strongrecommends,
+      dontfix: (p) => !this.fixAll && !this.fixmap.has(p),
+    };
+    for (const p of this.installedIds()) addPkgRulesFor(ctx, p);
+    for (const p of this.installedIds()) {
+      for (const q of this.findUpdatePackages(p, 1)) addPkgRulesFor(ctx, q);
+    }
+    for (const job of jobs) {
+      const t = job.how & JOB.JOBMASK;
+      if (t === JOB.INSTALL || t === JOB.UPDATE || t === JOB.DISTUPGRADE || t === JOB.LOCK || t === JOB.FAVOR || t === JOB.DISFAVOR || t === JOB.BLACKLIST) {
+        for (const p of this.jobSelect(job)) if (pool.solvables[p]!.repo) addPkgRulesFor(ctx, p);
+      }
+    }
+    if (this.dupAll || this.dupmap.size) for (const p of this.dupmap) addPkgRulesFor(ctx, p);
+    this.addWeakPkgRules(ctx);
+    unifyPkgRules(this.rules, 1);
+    this.pkgRulesEnd = this.rules.rules.length;
+    addUpdateRules(this);
+    addJobRules(this);
+    addInfarchRules(this, added);
+    addDupRules(this, added);
+    addBestRules(this);
+    this.sat = new Sat(pool.solvables.length, this.rules);
+    this.runSat(true);
+    analyzeProblems(this);
+    return this.problems.length;
+  }
+
+  private processJobMaps(): void {
+    const pool = this.pool;
+    let favor = 0;
+    for (const job of this.jobs) {
+      const t = job.how & JOB.JOBMASK;
+      const sel = this.jobSelect(job);
+      switch (t) {
+        case JOB.MULTIVERSION: for (const p of sel) this.multiversion.add(p); break;
+        case JOB.FAVOR: case JOB.DISFAVOR:
+          this.favormap ??= new Map();
+          favor++;
+          for (const p of sel) this.favormap.set(p, t === JOB.FAVOR ? favor : -favor);
+          break;
+        case JOB.UPDATE:
+          if ((job.how & JOB.SELECTMASK) === JOB.ALL) this.updateAll = true;
+          else for (const p of sel) {
+            if (this.isInstalledPkg(p)) this.updatemap.add(p);
+            else for (const q of this.installedIds()) if (pool.solvables[q]!.name === pool.solvables[p]!.name) this.updatemap.add(q);
+          }
+          break;
+        case JOB.ERASE: for (const p of sel) if (this.isInstalledPkg(p)) this.noupdate.add(p); break;
+        case JOB.VERIFY:
+          if ((job.how & JOB.SELECTMASK) === JOB.ALL) this.fixAll = true;
+          for (const p of sel) this.fixmap.add(p);
+          break;
+        case JOB.ALLOWUNINSTALL:
+          if ((job.how & JOB.SELECTMASK) === JOB.ALL) this.allowuninstallAll = true;
+          for (const p of sel) this.allowuninstallmap.add(p);
+          break;
+        case JOB.DISTUPGRADE: {
+          const selk = job.how & JOB.SELECTMASK;
+          if (selk === JOB.ALL) {
+            this.dupAll = true;
+            this.dupinvolvedAll = true;
+            this.updateAll = true;
+            for (let p = 2; p < pool.solvables.length; p++) if (pool.solvables[p]!.repo && !this.isInstalledPkg(p)) this.dupmap.add(p);
+            break;
+          }
+          let targeted = (job.how & JOB.TARGETED) !== 0;
+          if (!targeted && !this.flags.noautotarget) targeted = !sel.some((p) => this.isInstalledPkg(p));
+          for (const p of sel) {
+            const s = pool.solvables[p]!;
+            if (!s.repo) continue;
+            if (!targeted && !this.isInstalledPkg(p)) continue;
+            this.addToDupMaps(p, targeted);
+          }
+          break;
+        }
+        case JOB.EXCLUDEFROMWEAK: for (const p of sel) this.excludefromweak.add(p); break;
+        case JOB.BLACKLIST: for (const p of sel) this.blacklisted.add(p); break;
+        default: break;
+      }
+    }
+    if (this.flags.allowuninstall) this.allowuninstallAll = true;
+  }
+
+  private addToDupMaps(p: number, targeted: boolean): void {
+    const pool = this.pool;
+    const s = pool.solvables[p]!;
+    this.dupinvolved.add(p);
+    if (targeted) this.dupmap.add(p);
+    for (const q of pool.whatProvides(s.name)) {
+      const qs = pool.solvables[q]!;
+      if (qs.name !== s.name) continue;
+      this.dupinvolved.add(q);
+      if (!targeted && !this.isInstalledPkg(q)) this.dupmap.add(q);
+    }
+    if (this.isInstalledPkg(p)) {
+      for (let q = 2; q < pool.solvables.length; q++) {
+        const qs = pool.solvables[q]!;
+        if (!qs.obsoletes.length || this.isInstalledPkg(q) || !qs.repo || qs.name === s.name) continue;
+        if (!this.isObsoleting(q, p)) continue;
+        this.dupinvolved.add(q);
+        if (!targeted) this.dupmap.add(q);
+      }
+    } else if (targeted) {
+      for (const obs of s.obsoletes) for (const q of pool.whatProvides(obs)) {
+        if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(pool.solvables[q]!, obs)) continue;
+        this.dupinvolved.add(q);
+      }
+    }
+  }
+
+  private addWeakPkgRules(ctx: PkgRuleContext): void {
+    const pool = this.pool;
+    for (let again = true; again;) {
+      again = false;
+      for (let p = 2; p < pool.solvables.length; p++) {
+        if (ctx.added[p]) continue;
+        const s = pool.solvables[p]!;
+        if (!s.repo) continue;
+        if (s.repo !== pool.installed && !pool.installable(s)) continue;
+        const possible = (d: number) => this.depProviders(d).some((x) => ctx.added[x]);
+        if (s.supplements.some(possible) || s.enhances.some(possible)) {
+          addPkgRulesFor(ctx, p);
+          again = true;
+        }
+      }
+    }
+  }
+
+  /** Update candidates of installed package p (policy_findupdatepackages). mode 1 = all, 2 = dup. */
+  findUpdatePackages(n: number, mode: 0 | 1 | 2): number[] {
+    const pool = this.pool;
+    const s = pool.solvables[n]!;
+    const f = this.flags;
+    let allowdowngrade = mode ? true : f.allowdowngrade;
+    let allownamechange = mode ? true : f.allownamechange;
+    let allowarchchange = mode ? true : f.allowarchchange;
+    let allowvendorchange = mode ? true : f.allowvendorchange;
+    if (mode === 2) {
+      allowdowngrade = f.dupallowdowngrade;
+      allownamechange = f.dupallownamechange;
+      allowarchchange = f.dupallowarchchange;
+      allowvendorchange = f.dupallowvendorchange;
+    }
+    const out: number[] = [];
+    let haveprovobs = false;
+    for (const p of pool.whatProvides(s.name)) {
+      if (p === n) continue;
+      const ps = pool.solvables[p]!;
+      if (s.name === ps.name) {
+        if (pool.flags.implicitobsoleteusescolors && !pool.colormatch(s, ps)) continue;
+        if (!allowdowngrade && pool.evrcmp(s.evr, ps.evr, EVRCMP.COMPARE) > 0) continue;
+      } else if (!allownamechange) continue;
+      else if ((!f.noupdateprovide || f.needupdateprovide) && ps.obsoletes.length) {
+        if (pool.flags.implicitobsoleteusescolors && !pool.colormatch(s, ps)) continue;
+        if (!this.isObsoleting(ps.id, n)) continue;
+        haveprovobs = true;
+      } else continue;
+      if (!allowarchchange && s.arch !== ps.arch && this.illegalArchChange(s.arch, ps.arch)) continue;
+      if (!allowvendorchange && s.vendor !== ps.vendor && this.illegalVendorChange(s.vendor, ps.vendor)) continue;
+      out.push(p);
+    }
+    if (!allownamechange) return out;
+    if (f.needupdateprovide || (!f.noupdateprovide && haveprovobs)) return out;
+    // all packages that obsolete n
+    for (let p = pool.solvables.length - 1; p >= 2; p--) {
+      const ps = pool.solvables[p]!;
+      if (!ps.obsoletes.length || ps.name === s.name || !pool.installable(ps) || ps.repo === pool.installed) continue;
+      if (!this.isObsoleting(p, n)) continue;
+      if (pool.flags.implicitobsoleteusescolors && !pool.colormatch(s, ps)) continue;
+      if (!allowarchchange && s.arch !== ps.arch && this.illegalArchChange(s.arch, ps.arch)) continue;
+      if (!allowvendorchange && s.vendor !== ps.vendor && this.illegalVendorChange(s.vendor, ps.vendor)) continue;
+      if (!out.includes(p)) out.push(p);
+    }
+    return out;
+  }
+
+  isObsoleting(p: number, target: number): boolean {
+    const pool = this.pool;
+    const s = pool.solvables[p]!;
+    const ts = pool.solvables[target]!;
+    if (pool.flags.obsoleteusescolors && !pool.colormatch(ts, s)) return false;
+    for (const obs of s.obsoletes) {
+      if (!pool.whatProvides(obs).includes(target)) continue;
+      if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(ts, obs)) continue;
+      return true;
+    }
+    return false;
+  }
+
+  illegalArchChange(a1: number, a2: number): boolean {
+    const pool = this.pool;
+    if (a1 === a2 || a1 === pool.noarch || a2 === pool.noarch || !pool.archScore) return false;
+    return ((pool.arch2score(a1) ^ pool.arch2score(a2)) & 0xffff0000) !== 0;
+  }
+
+  illegalVendorChange(v1: number, v2: number): boolean {
+    const a = v1 || 1;
+    const b = v2 || 1;
+    return a !== b;
+  }
+
+  // ---------------- the SAT driver ----------------
+
+  private setPropagateLearn(level: number, decision: number, disablerules: boolean, why: number): number {
+    const sat = this.sat;
+    if (decision) {
+      level++;
+      sat.decide(decision, level, 0);
+      this.decisionRule.set(Math.abs(decision), why);
+    }
+    for (;;) {
+      const c = sat.propagate(level);
+      if (!c) break;
+      if (level === 1) return this.analyzeUnsolvable(c, disablerules);
+      const [nl, lr] = sat.analyze(level, c);
+      level = nl;
+      this.branches = this.branches.filter((b) => b.level < level);
+      sat.decide(this.rules.rules[lr]!.lits[0]!, level, lr);
+    }
+    return level;
+  }
+
+  decisionRule = new Map<number, number>();
+
+  private analyzeUnsolvable(conflict: number, disablerules: boolean): number {
+    const proof = this.sat.proof(conflict);
+    const weak = proof.filter((r) => this.weakrules.has(r));
+    if (weak.length) {
+      for (const r of weak) this.rules.rules[r]!.disabled = true;
+      this.resetSat();
+      return 0;
+    }
+    if (!disablerules) return -1;
+    this.problems.push({ proof, rules: proof.filter((r) => this.rules.rules[r]!.cls !== RuleClass.PKG && this.rules.rules[r]!.cls !== RuleClass.LEARNT) });
+    for (const r of this.problems[this.problems.length - 1]!.rules) this.disableProblemRule(r);
+    this.resetSat();
+    return 0;
+  }
+
+  /** Disable a rule that is part of a problem (all rules of the same job together). */
+  disableProblemRule(r: number): void {
+    const rule = this.rules.rules[r]!;
+    if (rule.cls === RuleClass.JOB && rule.job !== undefined) {
+      for (const x of this.rules.rules) if (x.cls === RuleClass.JOB && x.job === rule.job) x.disabled = true;
+      return;
+    }
+    rule.disabled = true;
+  }
+
+  resetSat(): void {
+    // drop learnt rules, start from scratch
+    const rs = this.rules.rules;
+    while (rs.length && rs[rs.length - 1]!.cls === RuleClass.LEARNT) rs.pop();
+    this.sat = new Sat(this.pool.solvables.length, this.rules);
+    this.branches = [];
+    this.recIndex = 0;
+    this.recommendsmap.clear();
+    this.suggestsmap.clear();
+  }
+
+  private selectAndInstall(level: number, dq: number[], disablerules: boolean, rule: number): number {
+    if (dq.length > 1) dq = filterUnwanted(this, dq, PolicyMode.CHOOSE);
+    if (dq.length > 1) this.branches.push({ cands: dq.slice(), level, tried: new Set([dq[0]!]), rule });
+    return this.setPropagateLearn(level, dq[0]!, disablerules, rule);
+  }
+
+  private makeRuleDecisions(disablerules: boolean): number {
+    const rs = this.rules.rules;
+    if (this.sat.dm[SYSTEMSOLVABLE] === 0) this.sat.decide(SYSTEMSOLVABLE, 1, 0);
+    for (let i = 1; i < rs.length; i++) {
+      const r = rs[i]!;
+      if (r.disabled || r.lits.length !== 1) continue;
+      const l = r.lits[0]!;
+      const v = this.sat.litValue(l);
+      if (v === 1) continue;
+      if (v === -1) return this.analyzeUnsolvable(i, disablerules);
+      this.sat.decide(l, 1, i);
+    }
+    return 1;
+  }
+
+  runSat(disablerules: boolean): void {
+    let level = 0;
+    let systemlevel = 1;
+    const doweak = !this.flags.ignorerecommended;
+    let guard = 0;
+    for (;;) {
+      if (++guard > 100000) break;
+      if (level <= 0) {
+        if (level < 0) break;
+        level = this.makeRuleDecisions(disablerules);
+        if (level <= 0) { if (level < 0) break; continue; }
+        const c = this.sat.propagate(1);
+        if (c) { level = this.analyzeUnsolvable(c, disablerules); continue; }
+        systemlevel = level + 1;
+      }
+      if (level < systemlevel && !this.flags.focusinstalled) {
+        const ol = level;
+        level = this.resolveJobRules(level, disablerules);
+        if (level < ol) continue;
+        systemlevel = level + 1;
+      }
+      if (level < systemlevel && this.installedIds().length) {
+        const ol = level;
+        level = this.resolveInstalled(level, disablerules);
+        if (level < ol) continue;
+        systemlevel = level + 1;
+      }
+      if (level < systemlevel && this.flags.focusinstalled) {
+        const ol = level;
+        level = this.resolveJobRules(level, disablerules);
+        if (level < ol) continue;
+        systemlevel = level + 1;
+      }
+      if (level < systemlevel) systemlevel = level;
+      {
+        const ol = level;
+        level = this.resolveDependencies(level, disablerules);
+        if (level < ol) continue;
+      }
+      if (doweak) {
+        const ol = level;
+        const [nl, rerun] = this.resolveWeak(level, disablerules);
+        level = nl;
+        if (rerun || level < ol) continue;
+      }
+      // erase still undecided installed packages
+      let restarted = false;
+      for (const p of this.installedIds()) {
+        if (this.sat.dm[p]) continue;
+        const ol = level;
+        level = this.setPropagateLearn(level, -p, false, 0);
+        if (level < ol) { restarted = true; break; }
+      }
+      if (restarted) continue;
+      if (this.minimize()) { level = this.minLevel; continue; }
+      break;
+    }
+  }
+
+  private minLevel = 0;
+
+  private minimize(): boolean {
+    const dm = this.sat.dm;
+    for (let bi = this.branches.length - 1; bi >= 0; bi--) {
+      const b = this.branches[bi]!;
+      for (const p of b.cands) {
+        if (b.tried.has(p)) continue;
+        if (dm[p]! > b.level + 1) {
+          b.tried.add(p);
+          this.branches.length = bi + 1;
+          this.sat.revert(b.level);
+          this.branches = this.branches.filter((x) => x.level < b.level || x === b);
+          this.minLevel = this.setPropagateLearn(b.level, p, true, b.rule);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private resolveJobRules(level: number, disablerules: boolean): number {
+    const rs = this.rules.rules;
+    const dm = this.sat.dm;
+    const oldlevel = level;
+    for (let i = this.pkgRulesEnd; i < rs.length; i++) {
+      const r = rs[i]!;
+      if (r.cls !== RuleClass.JOB || r.disabled) continue;
+      const dq: number[] = [];
+      let done = false;
+      for (const l of r.lits) {
+        if (l < 0) { if (dm[-l]! <= 0) { done = true; break; } }
+        else {
+          if (dm[l]! > 0) { done = true; break; }
+          if (dm[l] === 0) dq.push(l);
+        }
+      }
+      if (done || !dq.length) continue;
+      let cands = dq;
+      const job = this.jobs[r.job!]!;
+      if (cands.length > 1 && this.pool.installed && !this.updateAll && !this.flags.installalsoupdates && !(job.how & JOB.ORUPDATE)) {
+        if (!cands.some((p) => this.isInstalledPkg(p) && this.updatemap.has(p))) {
+          const inst = cands.filter((p) => this.isInstalledPkg(p));
+          if (inst.length) cands = inst;
+        }
+      }
+      const ol = level;
+      level = this.selectAndInstall(level, cands, disablerules, i);
+      if (level <= ol) {
+        if (level < oldlevel || level <= 0) return level;
+        i = this.pkgRulesEnd - 1;
+      }
+    }
+    return level;
+  }
+
+  private resolveInstalled(level: number, disablerules: boolean): number {
+    const installed = this.installedIds();
+    const rs = this.rules.rules;
+    const dm = this.sat.dm;
+    const origlevel = level;
+    const startpass = this.updateAll ? 2 : this.updatemap.size ? 0 : 1;
+    for (let pass = startpass; pass < 3;) {
+      let needpass2 = false;
+      const passlevel = level;
+      let trouble = false;
+      for (let k = 0; k < installed.length; k++) {
+        const i = installed[k]!;
+        if (dm[i]! > 0) continue;
+        if (!pass && this.updatemap.size && !this.updatemap.has(i)) continue;
+        const ur = this.updateRules.get(i);
+        const fr = this.featureRules.get(i);
+        let rid = ur !== undefined && !rs[ur]!.disabled && rs[ur]!.lits.length ? ur : fr;
+        if (rid === undefined || !rs[rid]!.lits.length) rid = ur;
+        if (rid === undefined || !rs[rid]!.lits.length || rs[rid]!.lits[0] !== i) continue;
+        const rr = rs[rid]!;
+        if (!this.noupdate.has(i) && (dm[i]! < 0 || this.updateAll || this.updatemap.has(i))) {
+          if (pass === 1) { needpass2 = true; continue; }
+          const dq: number[] = [];
+          let ful = false;
+          for (const p of rr.lits) {
+            if (dm[p]! > 0) { ful = true; break; }
+            if (!dm[p]) dq.push(p);
+          }
+          if (!ful && dq.length) {
+            const ol = level;
+            level = this.selectAndInstall(level, dq, disablerules, rid);
+            if (level <= ol) {
+              if (level < passlevel) { trouble = true; break; }
+              k = -1;
+              continue;
+            }
+          }
+        }
+        if (dm[i] === 0) {
+          const ol = level;
+          level = this.setPropagateLearn(level, i, disablerules, ur ?? 0);
+          if (level <= ol) {
+            if (level < passlevel) { trouble = true; break; }
+            k = -1;
+            continue;
+          }
+        }
+      }
+      if (trouble) {
+        if (level < origlevel) break;
+        pass = startpass;
+        continue;
+      }
+      pass++;
+      if (pass === 2 && !needpass2) break;
+    }
+    return level;
+  }
+
+  private resolveDependencies(level: number, disablerules: boolean): number {
+    const rs = this.rules.rules;
+    const dm = this.sat.dm;
+    const origlevel = level;
+    let postponed = 0;
+    const nrules = () => rs.length;
+    for (let i = 1, n = 1; ; i++, n++) {
+      if (n >= nrules()) {
+        if (postponed <= 0) break;
+        i = postponed;
+        postponed = -1;
+        n = 1;
+      }
+      if (i >= nrules()) i = 1;
+      const r = rs[i]!;
+      if (r.disabled || r.lits.length < 2) continue;
+      const lits = r.lits;
+      const p0 = lits[0]!;
+      if (p0 < 0 && dm[-p0]! <= 0) continue;
+      const dq: number[] = [];
+      let skip = false;
+      for (const l of lits) {
+        if (l < 0) { if (dm[-l]! <= 0) { skip = true; break; } }
+        else {
+          if (dm[l]! > 0) { skip = true; break; }
+          if (dm[l] === 0) dq.push(l);
+        }
+      }
+      if (skip || dq.length < 2) continue;
+      let cands = dq;
+      if (cands.length > 1 && postponed >= 0) {
+        cands = filterUnwanted(this, cands, PolicyMode.CHOOSE_NOREORDER);
+        if (cands.length > 1) {
+          if (!postponed) postponed = i;
+          continue;
+        }
+      }
+      level = this.selectAndInstall(level, cands, disablerules, i);
+      if (level < origlevel || level <= 0) break;
+      n = 0;
+    }
+    return level;
+  }
+
+  /** Recommends and supplements; returns [level, rerun]. */
+  private resolveWeak(level: number, disablerules: boolean): [number, boolean] {
+    const pool = this.pool;
+    const dm = this.sat.dm;
+    const cands: number[] = [];
+    const seen = new Set<number>();
+    const push = (p: number) => {
+      if (seen.has(p) || dm[p] !== 0 || this.excludefromweak.has(p)) return;
+      seen.add(p);
+      cands.push(p);
+    };
+    const decided = this.sat.q.filter((l) => l > 0);
+    for (const p of decided) {
+      const s = pool.solvables[p]!;
+      if (this.isInstalledPkg(p) && !this.flags.addalreadyrecommended) continue;
+      for (const d of s.recommends) {
+        if (this.flags.onlynamespacerecommended) continue;
+        if (this.depFulfilled(d, (x) => dm[x]! > 0)) continue;
+        let dq = this.depProviders(d).filter((x) => dm[x] === 0 && !this.excludefromweak.has(x));
+        if (!dq.length) continue;
+        dq = filterUnwanted(this, dq, PolicyMode.RECOMMEND);
+        for (const x of dq) push(x);
+      }
+    }
+    for (let p = 2; p < pool.solvables.length; p++) {
+      if (dm[p] !== 0) continue;
+      const s = pool.solvables[p]!;
+      if (!s.supplements.length || !s.repo || s.repo === pool.installed) continue;
+      if (!pool.installable(s)) continue;
+      if (this.isSupplementing(p)) push(p);
+    }
+    for (const p of cands) {
+      if (dm[p] !== 0) continue;
+      const ol = level;
+      const saveBranches = this.branches.length;
+      const nl = this.setPropagateLearn(level, p, disablerules, 0);
+      if (nl <= 0) return [nl, true];
+      if (nl <= ol) {
+        // could not install it; the learnt rule now forbids it at this level
+        this.branches.length = Math.min(this.branches.length, saveBranches);
+        level = nl;
+        return [level, true];
+      }
+      this.weakInstalled.add(p);
+      level = nl;
+    }
+    return [level, false];
+  }
+
+  /** Packages recommended by the result that are not installed (solver_get_recommendations). */
+  recommendedList(): number[] {
+    return this.weakList((s) => s.recommends, (s) => s.supplements);
+  }
+
+  suggestedList(): number[] {
+    return this.weakList((s) => s.suggests, (s) => s.enhances);
+  }
+
+  private weakList(fwd: (s: import('./pool.js').Solvable) => number[], rev: (s: import('./pool.js').Solvable) => number[]): number[] {
+    const pool = this.pool;
+    const dm = this.sat.dm;
+    const set = new Set<number>();
+    for (let p = 2; p < dm.length; p++) {
+      if (dm[p]! <= 0) continue;
+      for (const d of fwd(pool.solvables[p]!)) for (const x of this.depProviders(d)) set.add(x);
+    }
+    for (let p = 2; p < dm.length; p++) {
+      const s = pool.solvables[p]!;
+      if (!s.repo || !pool.installable(s)) continue;
+      if (rev(s).some((d) => this.depFulfilled(d, (x) => dm[x]! > 0))) set.add(p);
+    }
+    return [...set].filter((p) => dm[p]! <= 0 && pool.solvables[p]!.repo !== pool.installed).sort((a, b) => a - b);
+  }
+
+  cleandepsList(): number[] {
+    return [];
+  }
+
+  alternativeLines(): string[] {
+    return [];
+  }
+
+  /** Packages that are installed after solving. */
+  installedSet(): number[] {
+    const out: number[] = [];
+    const dm = this.sat.dm;
+    for (let p = 2; p < dm.length; p++) if (dm[p]! > 0) out.push(p);
+    return out;
+  }
+}
