@@ -39,7 +39,7 @@ export function registerRpmBuild(program: Command): void {
         }
       }
       const passphrase = opts.passphraseEnv ? process.env[opts.passphraseEnv] : undefined;
-      const results = [];
+      const results: Array<{ path?: string; name: string; evr: string; arch: string; sha256: string; size: number; files: number; signedBy: string | null }> = [];
       for (const d of defs) {
         const built = await buildRpm(await loadDefinition(d), { outDir: opts.output, epoch, signingKey, passphrase, compressionLevel: level, report: ctx.report });
         results.push({ path: built.path, name: built.name, evr: built.evr, arch: built.arch, sha256: built.sha256, size: built.bytes.length, files: built.files, signedBy: built.signedBy ?? null });
