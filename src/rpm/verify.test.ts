@@ -12,7 +12,7 @@ import { parseSignaturePacket } from '../core/pgp-packets.js';
 import { CollectingReport } from '../core/report.js';
 import { decodeHeader, encodeHeader, type EncodeEntry } from './header.js';
 import { RPMTAG_HEADERSIGNATURES, SigTag, TagType } from './tags.js';
-import { verifyPackage, type PackageVerification } from './verify.js';
+import { requireVerified, verifyPackage, type PackageVerification } from './verify.js';
 import { fixtures, requireTool, run, runCli, tempDir } from '../../test/helpers/cli.js';
 
 const KEYS = join(fixtures, 'rpm/keys');
@@ -368,4 +368,24 @@ test('CLI: rpm verify lines, exit status, --json, --allow-unsigned warning, unre
   assert.equal(badKey.status, 1);
   assert.match(badKey.stderr, /PGP_BAD_KEY/);
   void t;
+});
+
+test('requireVerified throws the coded reason', async (t) => {
+  const rsa = await Keyring.fromFiles([key('rpm.org-rsa-2048-test.pub')]);
+  const code = async (file: string, keyring: Keyring) => {
+    try {
+      requireVerified(await verifyPackage(file, { keyring }));
+      return 'passed';
+    } catch (e) {
+      return (e as { code: string }).code;
+    }
+  };
+  const dir = tempDir(t);
+  assert.equal(await code(rpm('hello-2.0-1.x86_64-signed.rpm'), rsa), 'passed');
+  assert.equal(await code(rpm('hello-2.0-1.x86_64-signed.rpm'), Keyring.empty()), 'RPM_MISSING_KEY');
+  assert.equal(await code(rpm('hello-2.0-1.x86_64.rpm'), rsa), 'RPM_UNSIGNED');
+  assert.equal(await code(zeroed(dir, 'hello-2.0-1.x86_64-signed.rpm', 7777), rsa), 'RPM_DIGEST_MISMATCH');
+  assert.equal(await code(zeroed(dir, 'hello-2.0-1.x86_64-signed.rpm', 264), rsa), 'RPM_SIGNATURE_INVALID');
+  assert.equal(await code(rpm('hello-2.0-1.x86_64-signed-with-subkey.rpm'), await Keyring.fromFiles([key('alice-expired-subkey.asc')])), 'RPM_KEY_EXPIRED');
+  assert.equal(await code(rpm('hello-2.0-1.x86_64-signed-with-subkey.rpm'), await Keyring.fromFiles([key('alice-revoked-subkey.asc')])), 'RPM_KEY_REVOKED');
 });

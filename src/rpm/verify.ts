@@ -20,6 +20,7 @@
  */
 import type { Keyring, SignatureVerdict } from '../core/pgp.js';
 import { verifyDetached } from '../core/pgp.js';
+import { DriftlessError } from '../core/errors.js';
 import { silentReport, type Report } from '../core/report.js';
 import { checkDigests, headerRegionBytes, type DigestCheck } from './digests.js';
 import { openPackage, type RpmPackage } from './package.js';
@@ -184,6 +185,37 @@ function signatureLine(name: string, v: SignatureVerdict): string {
   if (!v.version) return `${name}: ${word}${detail}`;
   const who = v.fingerprint ? `, key fingerprint: ${v.fingerprint}` : v.keyId ? `, key ID ${v.keyId}` : '';
   return `${name.split(' ')[0]} OpenPGP V${v.version} ${v.algorithm}/${v.hash} signature${who}: ${word}${detail}`;
+}
+
+/**
+ * Throw the coded error that explains why a verification result does not pass the policy
+ * (for callers that must refuse the package: fetch, compose, install). Returns when `r.ok`.
+ *
+ *   requireVerified(await verifyPackage(path, { keyring }))
+ */
+export function requireVerified(r: PackageVerification): void {
+  if (r.ok) return;
+  const where = r.path ?? 'package';
+  const details = { summary: r.summary, keyIds: r.keyIds };
+  const bad = r.digests.find((d) => d.status === 'bad');
+  if (bad) throw new DriftlessError('RPM_DIGEST_MISMATCH', `${where}: ${bad.message}`, { path: r.path, details: { ...details, expected: bad.expected, actual: bad.actual } });
+  const sig = (st: string) => r.signatures.find((s) => s.status === st);
+  const invalid = sig('bad') ?? sig('malformed');
+  if (invalid) throw new DriftlessError('RPM_SIGNATURE_INVALID', `${where}: ${invalid.message}`, { path: r.path, details, hint: 'the package was altered after signing, or the signature is corrupt' });
+  const expired = sig('expired-key') ?? sig('revoked-key');
+  if (expired) {
+    const code = expired.status === 'expired-key' ? 'RPM_KEY_EXPIRED' : 'RPM_KEY_REVOKED';
+    throw new DriftlessError(code, `${where}: ${expired.message}`, { path: r.path, details, hint: 'get an updated key from the package vendor' });
+  }
+  const missing = sig('missing-key');
+  if (missing) {
+    throw new DriftlessError('RPM_MISSING_KEY', `${where}: signed by key ${missing.keyId}, which is not in the keyring`, { path: r.path, details, hint: 'add the vendor key with --keyring KEY.asc' });
+  }
+  if (!r.signed) throw new DriftlessError('RPM_UNSIGNED', `${where}: the package is not signed`, { path: r.path, details, hint: 'sign it, or pass --allow-unsigned to accept unsigned packages' });
+  if (r.signatures.every((s) => s.status === 'unsupported')) {
+    throw new DriftlessError('RPM_SIGNATURE_UNSUPPORTED', `${where}: no signature uses an algorithm driftless verifies (${r.signatures.map((s) => s.algorithm).join(', ')})`, { path: r.path, details });
+  }
+  throw new DriftlessError('RPM_SIGNATURE_INVALID', `${where}: signatures do not cover the payload (${r.summary})`, { path: r.path, details });
 }
 
 /** The `rpmkeys -Kv`-style item lines of a result (signatures first, then digests). */
