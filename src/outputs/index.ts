@@ -6,4 +6,5 @@ import './tar.js';
 import './squashfs.js';
 import './oci.js';
 import './erofs/index.js';
+import './verity.js';
 export * from './emitter.js';
