@@ -9,6 +9,9 @@ import { registerDemo } from './commands/demo.js';
 import { registerRpm } from './commands/rpm.js';
 import { registerRpmBuild } from './commands/rpm-build.js';
 import { registerRepo } from './commands/repo.js';
+import { registerRepoCreate } from './commands/repo-create.js';
+import { registerCache } from './commands/cache.js';
+import { registerHost } from './commands/host.js';
 
 export function buildProgram(): Command {
   const program = new Command('driftless')
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
   registerRpm(program);
   registerRpmBuild(program);
   registerRepo(program);
+  registerRepoCreate(program);
+  registerCache(program);
+  registerHost(program);
   return program;
 }
 

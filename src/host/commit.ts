@@ -15,7 +15,7 @@ import { sourceDateEpoch } from '../core/time.js';
 import { readSecretKey, signDetached } from '../core/pgp.js';
 import { readTar } from '../archive/tar-read.js';
 import { addPath, getPath, newDir, writeTree, type MemDir, type MemNode } from './tree.js';
-import { encodeCommit, validateRef, type CommitObject, type HostStore } from './store.js';
+import { encodeCommit, validateRef, withLock, type CommitObject, type HostStore } from './store.js';
 
 export interface ImportStats {
   files: number;
@@ -136,8 +136,12 @@ async function readOsReleaseVersion(store: HostStore, root: MemDir): Promise<str
 
 /** Import an image (tar, composer OUTDIR, or directory), sign it and point `ref` at it. */
 export async function commitImage(store: HostStore, input: string, opts: CommitOptions): Promise<CommitResult> {
-  const report = opts.report ?? silentReport;
   validateRef(opts.ref);
+  return withLock(store, 'commit', () => commitLocked(store, input, opts));
+}
+
+async function commitLocked(store: HostStore, input: string, opts: CommitOptions): Promise<CommitResult> {
+  const report = opts.report ?? silentReport;
   let st;
   try {
     st = await fsp.stat(input);
