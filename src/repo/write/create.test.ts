@@ -1,0 +1,269 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { decompress } from '../../core/compression.js';
+import { isDriftlessError } from '../../core/errors.js';
+import { Keyring } from '../../core/pgp.js';
+import { fixtures, requireTool, run, runCli, tempDir } from '../../../test/helpers/cli.js';
+import { loadRepo } from '../load.js';
+import { createRepo } from './create.js';
+import { isPrimaryFile, splitEvr, xmlAttr, xmlText } from './entries.js';
+import type { TestContext } from 'node:test';
+
+const KEY_SECRET = join(fixtures, 'rpm/keys/rpm.org-rsa-2048-test.secret');
+const KEY_PUBLIC = join(fixtures, 'rpm/keys/rpm.org-rsa-2048-test.pub');
+const FIXTURE_RPMS = ['RPMS/hello-2.0-1.x86_64.rpm', 'RPMS/foo-1.0-1.noarch.rpm', 'RPMS/capstest-1.0-1.noarch.rpm', 'RPMS/hlinktest-1.0-1.noarch-v3sig.rpm', 'SRPMS/foo-1.0-1.src.rpm'];
+
+const RICH_SPEC = `Name: richpkg
+Version: 1.2
+Release: 3
+Epoch: 2
+Summary: Rich & <special> "package"
+License: MIT
+BuildArch: noarch
+URL: https://example.com/rich?a=1&b=2
+Provides: richcap = 5.0-1
+Provides: /usr/bin/virtual
+Requires: richcap = 5.0-1
+Requires: /usr/bin/richtool
+Requires: /bin/sh
+Requires: dupdep >= 1.0
+Requires: dupdep >= 1.0
+Requires(pre): shadow-utils
+Requires(post): coreutils >= 8:9.0-1.el9
+Requires: libc.so.6(GLIBC_2.2.5)(64bit)
+Requires: libc.so.6(GLIBC_2.34)(64bit)
+Requires: (foo or bar)
+Recommends: recpkg > 1
+Suggests: sugpkg
+Supplements: (richpkg and langpacks-de)
+Enhances: enhpkg < 3
+Conflicts: confpkg <= 0.9
+Obsoletes: oldrich < 1.0-1
+
+%description
+Line one
+\ttabbed & <escaped>
+
+%install
+mkdir -p %{buildroot}/usr/bin %{buildroot}/etc/rich %{buildroot}/usr/share/rich/dir
+echo hi > %{buildroot}/usr/bin/richtool
+chmod 755 %{buildroot}/usr/bin/richtool
+echo conf > %{buildroot}/etc/rich/rich.conf
+echo data > %{buildroot}/usr/share/rich/data
+
+%files
+/usr/bin/richtool
+%config(noreplace) /etc/rich/rich.conf
+%dir /etc/rich
+%dir /usr/share/rich/dir
+/usr/share/rich/data
+%ghost /var/log/rich.log
+
+%changelog
+* Mon Jan 01 2024 Alice <alice@example.com> - 1.2-3
+- third & <final>
+* Mon Jan 01 2024 Bob <bob@example.com>   - 1.2-2
+- same day
+* Sun Dec 31 2023 Carol <carol@example.com> - 1.2-1
+- first
+`;
+
+const SIMPLE_SPEC = (name: string, version: string) => `Name: ${name}
+Version: ${version}
+Release: 1
+Summary: ${name}
+License: MIT
+BuildArch: noarch
+%description
+${name}
+%install
+mkdir -p %{buildroot}/usr/share/${name}
+echo ${version} > %{buildroot}/usr/share/${name}/v
+%files
+/usr/share/${name}/v
+`;
+
+/** Build the test packages once per test with rpmbuild (temp topdir, fixed SOURCE_DATE_EPOCH). */
+function buildRpms(t: TestContext, into: string): void {
+  const top = tempDir(t, 'driftless-rpmbuild-');
+  const specs: Record<string, string> = { 'rich.spec': RICH_SPEC, 'a.spec': SIMPLE_SPEC('alpha', '1.0'), 'b.spec': SIMPLE_SPEC('beta', '2.0') };
+  for (const [f, s] of Object.entries(specs)) {
+    writeFileSync(join(top, f), s);
+    const r = run('rpmbuild', ['--define', `_topdir ${top}/top`, '--define', '_buildhost test', '--define', 'use_source_date_epoch_as_buildtime 1', '-bb', join(top, f)], {
+      env: { SOURCE_DATE_EPOCH: '1700000000' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  mkdirSync(join(into, 'Packages/sub'), { recursive: true });
+  const built = join(top, 'top/RPMS/noarch');
+  for (const f of readdirSync(built)) cpSync(join(built, f), join(into, f.startsWith('beta') ? 'Packages/sub' : 'Packages', f), { preserveTimestamps: true });
+  for (const f of FIXTURE_RPMS) cpSync(join(fixtures, 'rpm', f), join(into, 'Packages', f.split('/')[1]!), { preserveTimestamps: true });
+}
+
+function repodataFile(dir: string, type: string): Buffer {
+  const repomd = readFileSync(join(dir, 'repodata/repomd.xml'), 'utf8');
+  const block = new RegExp(`<data type="${type}">([\\s\\S]*?)</data>`).exec(repomd)![1]!;
+  return readFileSync(join(dir, /<location href="([^"]+)"/.exec(block)![1]!));
+}
+
+async function openXml(dir: string, type: string): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for await (const c of decompress('auto', (async function* () {
+    yield repodataFile(dir, type);
+  })())) parts.push(c);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Semantic view of a metadata document: each package snippet's element/attribute lines, sorted. */
+function packagesOf(xml: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of xml.matchAll(/<package[\s\S]*?<\/package>/g)) {
+    const snip = m[0];
+    const key = (/pkgid="([0-9a-f]{64})"/.exec(snip) ?? /pkgid="YES">([0-9a-f]{64})</.exec(snip))![1]! + (/<location href="([^"]+)"/.exec(snip)?.[1] ?? '');
+    const lines = snip
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => l.replace(/<(\S+)((?: [\w:-]+="[^"]*")+)/, (_, n: string, attrs: string) => `<${n} ${[...attrs.matchAll(/[\w:-]+="[^"]*"/g)].map((a) => a[0]).sort().join(' ')}`));
+    out.set(key, lines);
+  }
+  return out;
+}
+
+function dumpsolv(t: TestContext, repodir: string): string {
+  const onlyMd = tempDir(t, 'driftless-md-');
+  cpSync(join(repodir, 'repodata'), join(onlyMd, 'repodata'), { recursive: true });
+  const solv = join(onlyMd, 'x.solv');
+  const r = run('repo2solv', ['-o', solv, onlyMd]);
+  assert.equal(r.status, 0, r.stderr);
+  const d = run('dumpsolv', [solv]);
+  assert.equal(d.status, 0, d.stderr);
+  // the solvables only (repository-level lines carry repomd checksums and timestamps)
+  return d.stdout.slice(d.stdout.indexOf('\nsolvable '));
+}
+
+test('entries: escaping and evr splitting follow libxml2/createrepo_c', () => {
+  assert.equal(xmlText('a&b<c>"d"\r'), 'a&amp;b&lt;c&gt;"d"&#13;');
+  assert.equal(xmlAttr('a"b\n\tc'), 'a&quot;b&#10;&#9;c');
+  assert.deepEqual(splitEvr('1:2.0-3-4'), { epoch: '1', ver: '2.0', rel: '3-4' });
+  assert.deepEqual(splitEvr('2.0'), { epoch: '0', ver: '2.0' });
+  assert.deepEqual(splitEvr(''), {});
+  assert.ok(isPrimaryFile('/usr/sbin/x') && isPrimaryFile('/etc/x') && !isPrimaryFile('/usr/share/x'));
+});
+
+test('repo create matches createrepo_c (primary, filelists, other; libsolv view)', async (t) => {
+  if (!requireTool(t, 'rpmbuild', 'createrepo_c', 'repo2solv', 'dumpsolv')) return;
+  const ours = tempDir(t);
+  buildRpms(t, ours);
+  const theirs = tempDir(t);
+  cpSync(ours, theirs, { recursive: true, preserveTimestamps: true });
+  const r = await createRepo(ours, { compress: 'gz' });
+  assert.equal(r.packages, 8);
+  const cr = run('createrepo_c', ['--no-database', theirs]);
+  assert.equal(cr.status, 0, cr.stderr);
+  for (const type of ['primary', 'filelists', 'other']) {
+    const a = packagesOf(await openXml(ours, type));
+    const b = packagesOf(await openXml(theirs, type));
+    assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort(), `${type}: package sets differ`);
+    for (const [k, lines] of a) assert.deepEqual(lines, b.get(k), `${type}: ${k}`);
+  }
+  assert.equal(dumpsolv(t, ours), dumpsolv(t, theirs));
+  // zstd output reads the same through libsolv
+  await createRepo(ours, { compress: 'zstd', incremental: false });
+  assert.match(readFileSync(join(ours, 'repodata/repomd.xml'), 'utf8'), /primary\.xml\.zst"/);
+  assert.equal(dumpsolv(t, ours), dumpsolv(t, theirs));
+});
+
+test('repo create is bit-reproducible and incremental', async (t) => {
+  if (!requireTool(t, 'rpmbuild', 'createrepo_c')) return;
+  const dir = tempDir(t);
+  buildRpms(t, dir);
+  const snapshot = () => Object.fromEntries(readdirSync(join(dir, 'repodata')).sort().map((f) => [f, readFileSync(join(dir, 'repodata', f)).toString('hex')]));
+  const opts = { compress: 'zstd' as const, signKey: readFileSync(KEY_SECRET, 'utf8'), epoch: 1700000000 };
+  const first = await createRepo(dir, opts);
+  assert.equal(first.reused, 0);
+  const a = snapshot();
+  const second = await createRepo(dir, opts);
+  assert.equal(second.reused, 8);
+  assert.deepEqual(snapshot(), a);
+  // a changed mtime forces that package to be re-read; the result equals a full rescan
+  utimesSync(join(dir, 'Packages/sub/beta-2.0-1.noarch.rpm'), 1710000000, 1710000000);
+  const third = await createRepo(dir, opts);
+  assert.equal(third.reused, 7);
+  const inc = snapshot();
+  await createRepo(dir, { ...opts, incremental: false });
+  assert.deepEqual(snapshot(), inc);
+  assert.notDeepEqual(inc, a);
+  // createrepo_c --update accepts our repodata and keeps every package
+  const up = run('createrepo_c', ['--update', '--no-database', dir]);
+  assert.equal(up.status, 0, up.stderr);
+  assert.equal(packagesOf(await openXml(dir, 'primary')).size, 8);
+});
+
+test('signed repo: dnf (repo_gpgcheck=1) and our reader accept it; tampering is refused by both', async (t) => {
+  if (!requireTool(t, 'rpmbuild', 'dnf')) return;
+  const dir = tempDir(t);
+  buildRpms(t, dir);
+  const comps = `<?xml version="1.0" encoding="UTF-8"?>\n<comps><group><id>rich</id><name>Rich</name><description>r</description><default>true</default><uservisible>true</uservisible><packagelist><packagereq type="mandatory">richpkg</packagereq></packagelist></group></comps>\n`;
+  writeFileSync(join(dir, '..', 'comps-h6.xml'), comps);
+  t.after(() => run('rm', ['-f', join(dir, '..', 'comps-h6.xml')]));
+  const cli = runCli(['repo', 'create', dir, '--sign', KEY_SECRET, '--compress', 'gz', '--comps', join(dir, '..', 'comps-h6.xml')], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(readFileSync(join(dir, 'repodata/repomd.xml.asc'), 'utf8'), /^-----BEGIN PGP SIGNATURE-----/);
+
+  const keyring = await Keyring.fromFiles([KEY_PUBLIC]);
+  const repo = await loadRepo(dir, { keyring, cacheDir: null, parts: ['comps', 'other'] });
+  const ourList = repo.packages.map((p) => `${p.name}-${p.epoch}:${p.version}-${p.release}.${p.arch}`).sort();
+  assert.equal(ourList.length, 8);
+  assert.equal(repo.signature?.status, 'ok');
+  assert.equal(repo.comps?.groups[0]?.id, 'rich');
+
+  const work = tempDir(t, 'driftless-dnf-');
+  let runs = 0;
+  const dnf = (extra: string[] = []) => {
+    mkdirSync(join(work, 'repos'), { recursive: true });
+    const cache = join(work, `cache${runs++}`); // a fresh cache each time: nothing accepted earlier is reused
+    return run('dnf', [
+      '-q', '-y', `--installroot=${join(work, 'root')}`, `--setopt=reposdir=${join(work, 'repos')}`, `--setopt=cachedir=${cache}`,
+      '--releasever=1', '--disableplugin=*', `--repofrompath=t,file://${dir}`, '--setopt=t.repo_gpgcheck=1', '--setopt=t.gpgcheck=0',
+      `--setopt=t.gpgkey=file://${KEY_PUBLIC}`, '--setopt=t.metadata_expire=0', ...extra, 'repoquery', '--repo', 't', '--qf', '%{name}-%{epoch}:%{version}-%{release}.%{arch}',
+    ]);
+  };
+  const ok = dnf();
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.deepEqual(ok.stdout.split('\n').filter((l) => /^\S+-\d+:/.test(l)).sort(), ourList);
+
+  // Tampered primary (repomd unchanged): checksum mismatch for both
+  const repomd = readFileSync(join(dir, 'repodata/repomd.xml'), 'utf8');
+  const primaryHref = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)![1]!;
+  const primaryPath = join(dir, primaryHref);
+  const original = readFileSync(primaryPath);
+  const { gzipSync } = await import('node:zlib');
+  writeFileSync(primaryPath, gzipSync(Buffer.from(gunzipSync(original).toString('utf8').replace('<name>alpha</name>', '<name>alphX</name>'))));
+  await assert.rejects(loadRepo(dir, { keyring, cacheDir: null }), (e: unknown) => isDriftlessError(e) && /CHECKSUM|SIZE|TRUNCATED|TOO_LARGE/.test(e.code));
+  const bad = dnf(['--setopt=t.skip_if_unavailable=0']);
+  assert.notEqual(bad.status, 0, `dnf accepted a tampered primary: ${bad.stdout}`);
+  writeFileSync(primaryPath, original);
+
+  // Tampered repomd.xml (signature no longer matches): refused by both
+  writeFileSync(join(dir, 'repodata/repomd.xml'), repomd.replace('<revision>1700000000</revision>', '<revision>1700000001</revision>'));
+  await assert.rejects(loadRepo(dir, { keyring, cacheDir: null }), (e: unknown) => isDriftlessError(e) && /SIGNATURE|GPG|PGP/.test(e.code));
+  const bad2 = dnf(['--setopt=t.skip_if_unavailable=0']);
+  assert.notEqual(bad2.status, 0, `dnf accepted a repomd with a bad signature: ${bad2.stdout}`);
+});
+
+test('repo create: coded errors', async (t) => {
+  const dir = tempDir(t);
+  await assert.rejects(createRepo(join(dir, 'missing')), (e: unknown) => isDriftlessError(e, 'REPO_WRITE_NO_DIR'));
+  writeFileSync(join(dir, 'junk.rpm'), 'not an rpm');
+  await assert.rejects(createRepo(dir), (e: unknown) => isDriftlessError(e, 'REPO_WRITE_BAD_RPM'));
+  await assert.rejects(createRepo(dir, { compress: 'xz' as never }), (e: unknown) => isDriftlessError(e, 'REPO_WRITE_BAD_OPTION'));
+  // an empty directory is a valid, empty repository
+  const empty = tempDir(t);
+  const r = await createRepo(empty, { compress: 'gz' });
+  assert.equal(r.packages, 0);
+  assert.match((await openXml(empty, 'primary')), /packages="0"/);
+});
