@@ -3,7 +3,7 @@
  * semantics: repo priority, best architecture, best version per name, obsoletes, then
  * recommended/suggested/favored packages first.
  */
-import { EVRCMP, type Pool, type Solvable } from './pool.js';
+import { EVRCMP, REL, isRel, type Pool, type Solvable } from './pool.js';
 
 export enum PolicyMode { CHOOSE, RECOMMEND, SUGGEST, CHOOSE_NOREORDER, SUPPLEMENT }
 
@@ -136,6 +136,58 @@ function dislikeOldVersions(pool: Pool, list: number[]): number[] {
   return [...good, ...bad];
 }
 
+/** Prefer candidates that provide the highest version of a commonly provided dependency. */
+function sortByCommonDep(pool: Pool, list: number[]): number[] {
+  const ent: Array<[number, number, number]> = [];
+  list.forEach((p, i) => {
+    for (const id of pool.solvables[p]!.provides) {
+      if (!isRel(id)) continue;
+      const rd = pool.getRel(id);
+      if ((rd.flags === REL.EQ || rd.flags === (REL.EQ | REL.LT) || rd.flags === REL.LT) && !isRel(rd.evr)) {
+        if (rd.flags === REL.EQ) {
+          const s = pool.strs[rd.evr]!;
+          if (s.length >= 4 && /^[a-f0-9]*$/.test(s)) continue;
+        }
+        ent.push([i, rd.name, rd.flags === REL.LT ? -rd.evr : rd.evr]);
+      }
+    }
+  });
+  if (ent.length < 2) return list;
+  const cmp = (a: [number, number, number], b: [number, number, number]) => {
+    if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1;
+    if (a[2] === b[2]) return 0;
+    const ea = Math.abs(a[2]);
+    const eb = Math.abs(b[2]);
+    let r = pool.evrcmp(eb, ea, EVRCMP.MATCH_RELEASE);
+    if (r > 1) r = 1;
+    if (r < -1) r = -1;
+    if (!r && (a[2] < 0 || b[2] < 0)) {
+      if (b[2] >= 0) return 1;
+      if (a[2] >= 0) return -1;
+    }
+    return r;
+  };
+  ent.sort(cmp);
+  const bad = new Array<number>(list.length).fill(0);
+  let lastname = 0;
+  let b = 0;
+  let havebad = false;
+  for (let i = 0; i < ent.length; i++) {
+    const e = ent[i]!;
+    if (lastname && e[1] === lastname) {
+      const prev = ent[i - 1]!;
+      if (e[0] !== prev[0] && cmp(prev, e) === -1) { b++; havebad = true; }
+    } else {
+      b = 0;
+      lastname = e[1];
+    }
+    bad[e[0]] += b;
+  }
+  if (!havebad) return list;
+  if (pool.installed) list.forEach((p, i) => { if (pool.solvables[p]!.repo === pool.installed) bad[i] = 0; });
+  return list.map((p, i) => ({ p, i })).sort((x, y) => bad[x.i]! - bad[y.i]! || x.i - y.i).map((x) => x.p);
+}
+
 function moveInstalledToFront(pool: Pool, list: number[]): number[] {
   if (!pool.installed) return list;
   const front: number[] = [];
@@ -217,6 +269,7 @@ export function filterUnwanted(st: PolicyState, input: number[], mode: PolicyMod
   let list = input.slice();
   if (mode === PolicyMode.SUPPLEMENT) {
     list = dislikeOldVersions(pool, list);
+    list = sortByCommonDep(pool, list);
     list = preferSuggested(st, list);
     return preferFavored(st, list);
   }
@@ -260,6 +313,7 @@ export function filterUnwanted(st: PolicyState, input: number[], mode: PolicyMod
     list = pruneToRecommended(st, list);
     if (list.length > 1 && mode !== PolicyMode.CHOOSE_NOREORDER) {
       list = dislikeOldVersions(pool, list);
+      list = sortByCommonDep(pool, list);
       list = moveInstalledToFront(pool, list);
       list = preferSuggested(st, list);
       list = preferFavored(st, list);

@@ -219,3 +219,117 @@ export function addBestRules(st: SolverSetup): void {
     }
   });
 }
+
+/** Installed package that p would update/replace (or p itself when installed). */
+function choiceFindInstalled(st: SolverSetup, p: number): number {
+  const pool = st.pool;
+  const s = pool.solvables[p]!;
+  if (!s.repo) return 0;
+  if (s.repo === pool.installed) return p;
+  for (const p2 of pool.whatProvides(s.name)) {
+    const s2 = pool.solvables[p2]!;
+    if (s2.repo !== pool.installed) continue;
+    if (!pool.flags.implicitobsoleteusesprovides && s.name !== s2.name) continue;
+    if (pool.flags.implicitobsoleteusescolors && !pool.colormatch(s, s2)) continue;
+    return p2;
+  }
+  for (const obs of s.obsoletes) {
+    for (const p2 of pool.whatProvides(obs)) {
+      const s2 = pool.solvables[p2]!;
+      if (s2.repo !== pool.installed) continue;
+      if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(s2, obs)) continue;
+      if (pool.flags.obsoleteusescolors && !pool.colormatch(s, s2)) continue;
+      return p2;
+    }
+  }
+  return 0;
+}
+
+/**
+ * Choice rules: for a requirement that can be met either by updating an installed package or
+ * by installing something new, prefer the update (weak rules, dropped on conflict).
+ */
+export function addChoiceRules(st: SolverSetup & { illegalArchChange(a: number, b: number): boolean; illegalVendorChange(a: number, b: number): boolean; flags: { allowdowngrade: boolean; dupallowdowngrade: boolean } }, pkgRulesEnd: number): void {
+  const { pool, rules } = st;
+  if (!pool.installed) return;
+  const mneg = new Set<number>();
+  for (const r of rules.rules) {
+    if ((r.cls === RuleClass.INFARCH || r.cls === RuleClass.DISTUPGRADE) && r.lits.length === 1 && r.lits[0]! < 0) mneg.add(-r.lits[0]!);
+  }
+  const dodowngradecheck = st.flags.allowdowngrade || ((st.dupinvolvedAll || st.dupinvolved.size > 0) && st.flags.dupallowdowngrade);
+  let last: number[] | null = null;
+  for (let rid = 1; rid < pkgRulesEnd; rid++) {
+    const r = rules.rules[rid]!;
+    const lits = r.lits;
+    if (lits[0]! >= 0 || lits.length < 2 || (lits.length === 2 && lits[1]! < 0)) continue;
+    const qi: Array<[number, number]> = [];
+    let havechoice = false;
+    let isinstalled = false;
+    for (const p of lits) {
+      if (p < 0) {
+        if (st.isInstalledPkg(-p) && !(st.updateAll || st.updatemap.has(-p))) isinstalled = true;
+        continue;
+      }
+      const s = pool.solvables[p]!;
+      if (!s.repo) continue;
+      if (s.repo === pool.installed) { qi.push([p, p]); continue; }
+      const p2 = choiceFindInstalled(st, p);
+      if (p2) {
+        if (mneg.has(p)) continue;
+        const is = pool.solvables[p2]!;
+        let illegal = false;
+        if (!st.flags.allowdowngrade && is.name === s.name && pool.evrcmp(is.evr, s.evr, 0) > 0) illegal = true;
+        if (!(st.flags as { allowarchchange?: boolean }).allowarchchange && is.arch !== s.arch && st.illegalArchChange(is.arch, s.arch)) illegal = true;
+        if (!(st.flags as { allowvendorchange?: boolean }).allowvendorchange && is.vendor !== s.vendor && st.illegalVendorChange(is.vendor, s.vendor)) illegal = true;
+        if (!(st.flags as { allownamechange?: boolean }).allownamechange && is.name !== s.name) illegal = true;
+        if (illegal) continue;
+        qi.push([p2, p]);
+        continue;
+      }
+      havechoice = true;
+    }
+    if (!havechoice || !qi.length) continue;
+    const m = new Set(lits.filter((l) => l > 0));
+    let q2 = qi;
+    if (!isinstalled) {
+      q2 = qi.filter(([p2, p]) => {
+        let isdowngrade = false;
+        if (dodowngradecheck && pool.solvables[p2]!.name === pool.solvables[p]!.name && pool.evrcmp(pool.solvables[p2]!.evr, pool.solvables[p]!.evr, 0) > 0) isdowngrade = true;
+        if (isdowngrade || st.updateAll || st.updatemap.has(p2)) {
+          if (choiceRuleCheck(st, p2, m)) return false;
+        }
+        return true;
+      });
+    }
+    if (!q2.length) continue;
+    const q = q2.map(([, p]) => p);
+    const inst = q2.map(([p2]) => p2);
+    let allCovered = true;
+    for (const i of new Set(inst)) {
+      const ur = rules.rules[st.updateRules.get(i)!]!;
+      const rr = ur.lits.length ? ur : rules.rules[st.featureRules.get(i)!]!;
+      if (!rr.lits.length) continue;
+      if (!rr.lits.every((p) => m.has(p))) { allCovered = false; break; }
+    }
+    if (allCovered) continue;
+    const negs = lits.filter((l) => l < 0 && l !== lits[0]);
+    const newLits = [lits[0]!, ...negs, ...q];
+    if (last && last.length === newLits.length && last.every((x, i) => x === newLits[i])) continue;
+    last = newLits;
+    const id = rules.add(RuleClass.CHOICE, newLits, { type: RuleInfo.CHOICE, from: rid });
+    st.weakrules.add(id);
+  }
+}
+
+function choiceRuleCheck(st: SolverSetup, pi: number, m: Set<number>): boolean {
+  const rules = st.rules;
+  const ur = rules.rules[st.updateRules.get(pi)!]!;
+  const rr = ur.lits.length ? ur : rules.rules[st.featureRules.get(pi)!]!;
+  if (!rr.lits.length) return false;
+  let q = rr.lits.filter((p) => p > 0 && p !== pi);
+  if (!q.length) return true;
+  if (q.length === 1) return !m.has(q[0]!);
+  if (q.every((p) => m.has(p))) return false;
+  q = filterUnwanted(st, q, PolicyMode.CHOOSE);
+  return !q.some((p) => m.has(p));
+}

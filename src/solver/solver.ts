@@ -13,7 +13,7 @@ import { addPkgRulesFor, depCnf, isComplexDep, RuleClass, RuleInfo, RuleSet, uni
 import { Sat } from './sat.js';
 import { filterUnwanted, PolicyMode, type PolicyState } from './policy.js';
 import { JOB, type Job, type JobLists } from './testcase.js';
-import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, type SolverSetup } from './setup.js';
+import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, addChoiceRules, type SolverSetup } from './setup.js';
 import { analyzeProblems, type Problem } from './problems.js';
 
 export interface SolverFlags {
@@ -194,6 +194,7 @@ export class Solver implements PolicyState, SolverSetup {
     addInfarchRules(this, added);
     addDupRules(this, added);
     addBestRules(this);
+    addChoiceRules(this, this.pkgRulesEnd);
     this.sat = new Sat(pool.solvables.length, this.rules);
     this.runSat(true);
     analyzeProblems(this);
@@ -401,7 +402,9 @@ export class Solver implements PolicyState, SolverSetup {
     const proof = this.sat.proof(conflict);
     const weak = proof.filter((r) => this.weakrules.has(r));
     if (weak.length) {
-      for (const r of weak) this.rules.rules[r]!.disabled = true;
+      const last = Math.max(...weak);
+      this.disableProblemRule(last);
+      if (this.rules.rules[last]!.cls === RuleClass.CHOICE) this.disableRelatedChoiceRules(last);
       this.resetSat();
       return 0;
     }
@@ -410,6 +413,17 @@ export class Solver implements PolicyState, SolverSetup {
     for (const r of this.problems[this.problems.length - 1]!.rules) this.disableProblemRule(r);
     this.resetSat();
     return 0;
+  }
+
+  private disableRelatedChoiceRules(rid: number): void {
+    const rs = this.rules.rules;
+    const orig = rs[rs[rid]!.info.from!]!;
+    const m = new Set(orig.lits.filter((p) => p > 0));
+    for (const p of rs[rid]!.lits) if (p > 0) m.delete(p);
+    for (const r of rs) {
+      if (r.cls !== RuleClass.CHOICE || r.disabled) continue;
+      if (rs[r.info.from!]!.lits.some((p) => p > 0 && m.has(p))) r.disabled = true;
+    }
   }
 
   /** Disable a rule that is part of a problem (all rules of the same job together). */
