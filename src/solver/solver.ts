@@ -747,17 +747,38 @@ export class Solver implements PolicyState, SolverSetup {
   private weakList(fwd: (s: import('./pool.js').Solvable) => number[], rev: (s: import('./pool.js').Solvable) => number[]): number[] {
     const pool = this.pool;
     const dm = this.sat.dm;
-    const set = new Set<number>();
-    for (let p = 2; p < dm.length; p++) {
-      if (dm[p]! <= 0) continue;
-      for (const d of fwd(pool.solvables[p]!)) for (const x of this.depProviders(d)) set.add(x);
-    }
-    for (let p = 2; p < dm.length; p++) {
+    const obsmap = new Set<number>();
+    for (const p of this.installedIds()) {
       const s = pool.solvables[p]!;
-      if (!s.repo || !pool.installable(s)) continue;
-      if (rev(s).some((d) => this.depFulfilled(d, (x) => dm[x]! > 0))) set.add(p);
+      if (dm[p]! <= 0 || this.multiversion.has(p)) continue;
+      for (const o of s.obsoletes) for (const x of pool.whatProvides(o)) obsmap.add(x);
     }
-    return [...set].filter((p) => dm[p]! <= 0 && pool.solvables[p]!.repo !== pool.installed).sort((a, b) => a - b);
+    const map = new Set<number>();
+    if (fwd === ((x: import('./pool.js').Solvable) => x.recommends) || true) {
+      for (const p of this.weakInstalled) if (dm[p]! > 0 && fwd(pool.solvables[p]!) === pool.solvables[p]!.recommends) map.add(p);
+    }
+    for (const p of this.sat.q) {
+      if (p <= 0) continue;
+      for (const d of fwd(pool.solvables[p]!)) {
+        const prov = this.depProviders(d);
+        if (prov.some((x) => dm[x]! > 0)) {
+          for (const x of prov) if (dm[x]! > 0) map.add(x);
+          continue;
+        }
+        for (const x of prov) map.add(x);
+      }
+    }
+    const out: number[] = [];
+    for (let i = 2; i < dm.length; i++) {
+      if (dm[i]! < 0 || obsmap.has(i)) continue;
+      const s = pool.solvables[i]!;
+      if (!map.has(i)) {
+        if (!rev(s).length || !pool.installable(s)) continue;
+        if (!rev(s).some((d) => this.depFulfilled(d, (x) => dm[x]! > 0))) continue;
+      }
+      out.push(i);
+    }
+    return out.length > 1 ? filterUnwanted(this, out, PolicyMode.SUGGEST) : out;
   }
 
   cleandepsList(): number[] {
