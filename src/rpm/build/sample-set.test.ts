@@ -93,3 +93,28 @@ test('a broken definition in the set fails the build and leaves no partial repos
   await assert.rejects(buildSampleRepo(join(out, 'repo'), { definitionsDir: defs }), (e) => isDriftlessError(e, 'RPM_BUILD_DEPENDENCY'));
   assert.deepEqual(readdirSync(out), []);
 });
+
+test('createrepo_c + dnf (gpgcheck=1) install from the sample repository, weak deps included', async (t) => {
+  if (!requireTool(t, 'createrepo_c', 'dnf', 'rpm')) return;
+  if (process.getuid?.() !== 0) {
+    t.skip('dnf --installroot needs root');
+    return;
+  }
+  const repo = join(tempDir(t), 'repo');
+  await buildSampleRepo(repo, { epoch: EPOCH });
+  assert.equal(run('createrepo_c', ['-q', repo]).status, 0);
+  const root = tempDir(t);
+  const r = run('dnf', [
+    '-y', '-q', '--installroot', root, '--releasever', '4.0', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${join(root, '.dnfcache')}`,
+    '--setopt=install_weak_deps=True', '--repofrompath', `demo,file://${repo}`, '--setopt=demo.gpgcheck=1',
+    `--setopt=demo.gpgkey=file://${join(repo, DEMO_KEY_FILE)}`, 'install', 'openssh-server', 'python3', 'hello', 'kernel',
+  ]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const installed = run('rpm', ['--root', root, '-qa', '--qf', '%{NAME}\n']).stdout.trim().split('\n');
+  for (const n of ['openssh-server', 'openssh', 'systemd', 'dbus-broker', 'glibc', 'glibc-minimal-langpack', 'zlib', 'setup', 'filesystem', 'linux-firmware', 'systemd-networkd', 'gpg-pubkey']) {
+    assert.ok(installed.includes(n), `${n} in ${installed.join(' ')}`);
+  }
+  assert.ok(!installed.includes('nano'));
+  const v = run('rpm', ['--root', root, '-Va']);
+  assert.equal(v.stdout.trim(), '', v.stdout);
+});
