@@ -38,7 +38,7 @@ if m == 'list':
 elif m == 'whatprovides':
     sel = pool.whatprovides(dep(a['arg']))
 elif m == 'whatrequires':
-    sel = pool.whatmatchesdep(solv.SOLVABLE_REQUIRES, dep(a['arg']))
+    sel = pool.whatmatchesdep(solv.SOLVABLE_REQUIRES, dep(a['arg']), 0)  # 0: pre-requires too
 elif m == 'file':
     sel = pool.select(a['arg'], solv.Selection.SELECTION_FILELIST).solvables()
 out = []
