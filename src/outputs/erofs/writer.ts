@@ -143,17 +143,34 @@ function plan(rootfs: Rootfs, epoch: number): { inodes: Ino[]; byPath: Map<strin
   return { inodes, byPath, metaEnd: cur, dataStart, blocks: next };
 }
 
-/** Positional writer that also hashes everything it writes, in order. */
+/**
+ * Positional writer that hashes everything it writes, in order, and coalesces contiguous writes
+ * (the data area is written front to back) into large syscalls.
+ */
 class ImageFile {
   readonly hash = createHash('sha256');
+  private buf: Buffer[] = [];
+  private bufLen = 0;
+  private bufPos = 0;
   constructor(private readonly fh: fsp.FileHandle) {}
   async write(data: Uint8Array, pos: number, hashIt = true): Promise<void> {
     if (hashIt) this.hash.update(data);
+    if (this.bufLen > 0 && pos !== this.bufPos + this.bufLen) await this.flush();
+    if (this.bufLen === 0) this.bufPos = pos;
+    this.buf.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    this.bufLen += data.length;
+    if (this.bufLen >= 4 << 20) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.bufLen === 0) return;
+    const data = this.buf.length === 1 ? this.buf[0]! : Buffer.concat(this.buf, this.bufLen);
     let off = 0;
     while (off < data.length) {
-      const { bytesWritten } = await this.fh.write(data, off, data.length - off, pos + off);
+      const { bytesWritten } = await this.fh.write(data, off, data.length - off, this.bufPos + off);
       off += bytesWritten;
     }
+    this.buf = [];
+    this.bufLen = 0;
   }
 }
 
@@ -252,6 +269,7 @@ export async function writeErofs(rootfs: Rootfs, target: string, opts: ErofsOpti
     uuid[8] = (uuid[8]! & 0x3f) | 0x80;
     encodeSuperblock({ rootNid: inodes[0]!.nid, inos: inodes.length, buildTime: opts.epoch, blocks, metaBlkaddr: 0, uuid, volumeName: opts.volumeName }).copy(meta, SUPER_OFFSET);
     await img.write(meta, 0, false);
+    await img.flush();
     await fh.truncate(blocks * BLKSZ);
     await fh.sync();
     await fh.close();
