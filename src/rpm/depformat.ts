@@ -84,7 +84,9 @@ export function depQualifiers(flags: number): string[] {
 /**
  * Dependencies as rpm presents them after reading a package: like headerDeps, plus rpm's
  * legacy retrofit for v3 binary packages (no header region), which appends an explicit
- * "name = [epoch:]version-release" provide (rpm ≤ 3.0.4 provided it implicitly).
+ * "name = [epoch:]version-release" provide (rpm ≤ 3.0.4 provided it implicitly). Current rpm
+ * appends it even when an equal provide exists (its duplicate lookup also compares the entry's
+ * tag index, which never matches), so `rpm -qp --provides` lists it twice; we do the same.
  */
 export function packageDeps(header: Header, kind: RpmDepKind): RpmDep[] {
   const deps = headerDeps(header, kind);

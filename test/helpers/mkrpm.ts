@@ -31,6 +31,8 @@ export interface MkOptions {
   compressor?: 'gzip' | 'none';
   /** Declared uncompressed archive size (default: the real size). */
   archiveSize?: number;
+  /** Write rpm's stripped cpio (07070X + file index; sizes from LONGFILESIZES), as v6 does. */
+  stripped?: boolean;
   /** Extra raw cpio entries appended before the trailer. */
   extraEntries?: Array<{ name: string; mode: number; data: string }>;
 }
@@ -56,6 +58,15 @@ export function mkRpm(files: MkFile[], opts: MkOptions = {}): Uint8Array {
   files.forEach((f, i) => {
     if (f.omit) return;
     const data = f.cpioData !== undefined ? enc.encode(f.cpioData) : f.linkto !== undefined ? enc.encode(f.linkto) : typeof f.data === 'string' ? enc.encode(f.data) : f.data ?? new Uint8Array(0);
+    if (opts.stripped) {
+      const head = enc.encode('07070X' + i.toString(16).padStart(8, '0'));
+      const pad = (4 - (data.length % 4)) % 4;
+      const e = new Uint8Array(head.length + 2 + data.length + pad);
+      e.set(head, 0);
+      e.set(data, head.length + 2);
+      parts.push(e);
+      return;
+    }
     parts.push(cpioEntry(f.cpioName ?? './' + f.path.replace(/^\//, ''), f.mode, f.cpioSize ?? data.length, data, f.inode ?? i + 1));
   });
   for (const x of opts.extraEntries ?? []) parts.push(cpioEntry(x.name, x.mode, x.data.length, enc.encode(x.data), 999));
@@ -86,6 +97,7 @@ export function mkRpm(files: MkFile[], opts: MkOptions = {}): Uint8Array {
     { tag: Tag.PAYLOADFORMAT, type: TagType.STRING, value: 'cpio' },
     { tag: Tag.FILEDIGESTALGO, type: TagType.INT32, value: [8] },
   ];
+  if (opts.stripped) entries.push({ tag: Tag.RPMFORMAT, type: TagType.INT32, value: [6] });
   if (opts.compressor !== 'none') entries.push({ tag: Tag.PAYLOADCOMPRESSOR, type: TagType.STRING, value: 'gzip' });
   if (files.length) {
     entries.push(
@@ -93,7 +105,9 @@ export function mkRpm(files: MkFile[], opts: MkOptions = {}): Uint8Array {
       { tag: Tag.DIRNAMES, type: TagType.STRING_ARRAY, value: dirs },
       { tag: Tag.DIRINDEXES, type: TagType.INT32, value: dirIndexes },
       { tag: Tag.FILEMODES, type: TagType.INT16, value: files.map((f) => f.mode) },
-      { tag: Tag.FILESIZES, type: TagType.INT32, value: files.map((f) => data(f).length) },
+      opts.stripped
+        ? { tag: Tag.LONGFILESIZES, type: TagType.INT64, value: files.map((f) => BigInt(data(f).length)) }
+        : { tag: Tag.FILESIZES, type: TagType.INT32, value: files.map((f) => data(f).length) },
       { tag: Tag.FILEMTIMES, type: TagType.INT32, value: files.map(() => 1700000000) },
       { tag: Tag.FILEDIGESTS, type: TagType.STRING_ARRAY, value: files.map((f) => ((f.mode & 0o170000) === 0o100000 ? createHash('sha256').update(data(f)).digest('hex') : '')) },
       { tag: Tag.FILELINKTOS, type: TagType.STRING_ARRAY, value: files.map((f) => f.linkto ?? '') },
