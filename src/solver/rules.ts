@@ -170,7 +170,7 @@ export function addPkgRulesFor(ctx: PkgRuleContext, start: number): void {
         if (isComplexDep(pool, req)) continue;
         const dp = pool.whatProvides(req);
         if (!dp.length || dp[0] === SYSTEMSOLVABLE || dp.includes(n)) continue;
-        addPkgRule(ctx, [-n, ...dp], { type: RuleInfo.PKG_RECOMMENDS, from: n, dep: req });
+        ctx.rules.add(RuleClass.PKG, [-n, ...dp], { type: RuleInfo.PKG_RECOMMENDS, from: n, dep: req });
         for (const p of dp) pushWork(p);
       }
     }

@@ -12,7 +12,21 @@ import { EVRCMP, Pool, SYSTEMSOLVABLE, isRel } from './pool.js';
 import { addPkgRulesFor, depCnf, isComplexDep, RuleClass, RuleInfo, RuleSet, unifyPkgRules, type PkgRuleContext } from './rules.js';
 import { Sat } from './sat.js';
 import { filterUnwanted, PolicyMode, type PolicyState } from './policy.js';
-import { JOB, type Job, type JobLists } from './testcase.js';
+import { JOB, dep2str, job2str, solvid2str, type Job, type JobLists } from './testcase.js';
+import { createHash } from 'node:crypto';
+
+function md5hex(parts: string[]): string {
+  const h = createHash('md5');
+  for (const p of parts) { h.update(p); h.update(Buffer.from([0])); }
+  return h.digest('hex');
+}
+
+/** md5 of a rule's sorted literal strings (testcase rule id). */
+export function ruleIdString(solver: Solver, rid: number): string {
+  const pool = solver.pool;
+  const strs = [...new Set(solver.rules.rules[rid]!.lits.map((p) => (p < 0 ? '!' : '') + solvid2str(pool, Math.abs(p))))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return md5hex(strs);
+}
 import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, addChoiceRules, type SolverSetup } from './setup.js';
 import { analyzeProblems, type Problem } from './problems.js';
 
@@ -62,7 +76,7 @@ export class Solver implements PolicyState, SolverSetup {
   featureRules = new Map<number, number>();
   updateRules = new Map<number, number>();
   /** Branch points: candidates, level, chosen index. */
-  branches: Array<{ cands: number[]; level: number; tried: Set<number>; rule: number }> = [];
+  branches: Array<{ cands: number[]; level: number; tried: Set<number>; rule: number; weak?: boolean; from?: number; dep?: number }> = [];
   problems: Problem[] = [];
   recommendsmap = new Set<number>();
   suggestsmap = new Set<number>();
@@ -189,6 +203,7 @@ export class Solver implements PolicyState, SolverSetup {
     this.addWeakPkgRules(ctx);
     unifyPkgRules(this.rules, 1);
     this.pkgRulesEnd = this.rules.rules.length;
+    for (let i = 1; i < this.pkgRulesEnd; i++) if (this.rules.rules[i]!.info.type === RuleInfo.PKG_RECOMMENDS) this.weakrules.add(i);
     addUpdateRules(this);
     addJobRules(this);
     addInfarchRules(this, added);
@@ -687,52 +702,129 @@ export class Solver implements PolicyState, SolverSetup {
   }
 
   /** Recommends and supplements; returns [level, rerun]. */
-  private resolveWeak(level: number, disablerules: boolean): [number, boolean] {
+  private resolveWeak(level: number, _disablerules: boolean): [number, boolean] {
     const pool = this.pool;
     const dm = this.sat.dm;
-    const cands: number[] = [];
-    const seen = new Set<number>();
-    const push = (p: number) => {
-      if (seen.has(p) || dm[p] !== 0 || this.excludefromweak.has(p)) return;
-      seen.add(p);
-      cands.push(p);
-    };
-    const decided = this.sat.q.filter((l) => l > 0);
-    for (const p of decided) {
-      const s = pool.solvables[p]!;
-      if (this.isInstalledPkg(p) && !this.flags.addalreadyrecommended) continue;
-      for (const d of s.recommends) {
-        if (this.flags.onlynamespacerecommended) continue;
-        if (this.depFulfilled(d, (x) => dm[x]! > 0)) continue;
-        let dq = this.depProviders(d).filter((x) => dm[x] === 0 && !this.excludefromweak.has(x));
-        if (!dq.length) continue;
-        dq = filterUnwanted(this, dq, PolicyMode.RECOMMEND);
-        for (const x of dq) push(x);
+    let dq: number[] = [];
+    let dqs: number[] = [];
+    const dqset = new Set<number>();
+    const pushUnique = (p: number) => { if (!dqset.has(p)) { dqset.add(p); dq.push(p); } };
+    const favor = (p: number) => this.favormap?.get(p) ?? 0;
+    for (let i = 2; i < pool.solvables.length; i++) {
+      if (dm[i]! < 0) continue;
+      const s = pool.solvables[i]!;
+      if (dm[i]! > 0) {
+        if (!this.flags.addalreadyrecommended && s.repo === pool.installed) continue;
+        for (const rec of s.recommends) {
+          if (this.flags.onlynamespacerecommended && !this.isNamespaceDep(rec)) continue;
+          const prov = this.depProviders(rec);
+          if (isComplexDep(pool, rec)) {
+            if (this.depFulfilled(rec, (x) => dm[x]! > 0)) continue;
+            for (const x of prov) if (dm[x] === 0) pushUnique(x);
+            continue;
+          }
+          if (prov.some((x) => dm[x]! > 0)) continue;
+          for (const x of prov) if (dm[x] === 0) pushUnique(x);
+        }
+      } else {
+        if (!s.supplements.length || !s.repo || !pool.installable(s)) continue;
+        if (!this.isSupplementing(i)) continue;
+        if (favor(i) < 0) continue;
+        if (this.excludefromweak.has(i)) continue;
+        dqs.push(i);
       }
     }
-    for (let p = 2; p < pool.solvables.length; p++) {
-      if (dm[p] !== 0) continue;
-      const s = pool.solvables[p]!;
-      if (!s.supplements.length || !s.repo || s.repo === pool.installed) continue;
-      if (!pool.installable(s)) continue;
-      if (this.isSupplementing(p)) push(p);
-    }
-    for (const p of cands) {
-      if (dm[p] !== 0) continue;
-      const ol = level;
-      const saveBranches = this.branches.length;
-      const nl = this.setPropagateLearn(level, p, disablerules, 0);
-      if (nl <= 0) return [nl, true];
-      if (nl <= ol) {
-        // could not install it; the learnt rule now forbids it at this level
-        this.branches.length = Math.min(this.branches.length, saveBranches);
-        level = nl;
-        return [level, true];
+    dq = dq.filter((p) => favor(p) >= 0 && !this.excludefromweak.has(p));
+    if ((dqs.length || dq.length) && pool.installed) {
+      const obsmap = new Set<number>();
+      for (const p of this.installedIds()) {
+        const s = pool.solvables[p]!;
+        if (!s.obsoletes.length || dm[p]! <= 0) continue;
+        if (!this.flags.keepexplicitobsoletes && this.multiversion.has(p)) continue;
+        for (const obs of s.obsoletes) for (const po of pool.whatProvides(obs)) {
+          const pos = pool.solvables[po]!;
+          if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(pos, obs)) continue;
+          if (pool.flags.obsoleteusescolors && !pool.colormatch(s, pos)) continue;
+          obsmap.add(po);
+        }
       }
+      dqs = dqs.filter((p) => !obsmap.has(p));
+      dq = dq.filter((p) => !obsmap.has(p));
+    }
+    if (!this.flags.addalreadyrecommended && dqs.length) dqs = dqs.filter((p) => this.isSupplementingNew(p));
+    if (dqs.length && this.multiversion.size) {
+      dqs = dqs.filter((p) => {
+        if (!this.multiversion.has(p)) return true;
+        const s = pool.solvables[p]!;
+        return !pool.whatProvides(s.name).some((p2) => dm[p2]! > 0 && pool.solvables[p2]!.name === s.name);
+      });
+    }
+    if (dqs.length && pool.flags.implicitobsoleteusescolors) {
+      dqs = dqs.filter((p) => {
+        const s = pool.solvables[p]!;
+        return !pool.whatProvides(s.name).some((p2) => dm[p2]! > 0 && pool.solvables[p2]!.name === s.name && pool.solvables[p2]!.arch !== s.arch);
+      });
+    }
+    for (const p of dqs) pushUnique(p);
+    if (!dq.length) return [level, false];
+    if (dq.length === 1) {
+      const p = dq[0]!;
       this.weakInstalled.add(p);
-      level = nl;
+      return [this.setPropagateLearn(level, p, false, 0), true];
     }
-    return [level, false];
+    dq = filterUnwanted(this, dq, PolicyMode.RECOMMEND);
+    const dqmap = new Set(dq);
+    dqs = dqs.filter((p) => dqmap.has(p));
+    if (dqs.length > 1) dqs = filterUnwanted(this, dqs, PolicyMode.SUPPLEMENT);
+    const decisioncount = this.sat.q.length;
+    for (const p of dqs) {
+      if (dm[p]) continue;
+      const ol = level;
+      this.weakInstalled.add(p);
+      level = this.setPropagateLearn(level, p, false, 0);
+      if (level <= ol) return [level, true];
+    }
+    if (this.sat.q.length < decisioncount) return [level, true];
+    for (let i = 0; i < decisioncount; i++) {
+      const p = this.sat.q[i]!;
+      if (p < 0) continue;
+      const s = pool.solvables[p]!;
+      if (!s.repo || (!this.flags.addalreadyrecommended && s.repo === pool.installed)) continue;
+      for (const rec of s.recommends) {
+        let cands: number[];
+        if (isComplexDep(pool, rec)) {
+          if (this.depFulfilled(rec, (x) => dm[x]! > 0)) continue;
+          cands = this.depProviders(rec).filter((x) => dm[x] === 0 && dqmap.has(x));
+        } else {
+          const prov = pool.whatProvides(rec);
+          if (prov.some((x) => dm[x]! > 0)) continue;
+          cands = prov.filter((x) => dm[x] === 0 && dqmap.has(x));
+        }
+        if (!cands.length) continue;
+        if (cands.length > 1) cands = filterUnwanted(this, cands, PolicyMode.CHOOSE);
+        if (cands.length > 1) this.branches.push({ cands: cands.slice(), level, tried: new Set([cands[0]!]), rule: 0, weak: true, from: p, dep: rec });
+        const ol = level;
+        this.weakInstalled.add(cands[0]!);
+        level = this.setPropagateLearn(level, cands[0]!, false, 0);
+        if (level <= ol || this.sat.q.length < decisioncount) return [level, true];
+      }
+    }
+    return [level, true];
+  }
+
+  private isNamespaceDep(d: number): boolean {
+    const pool = this.pool;
+    if (!isRel(d)) return false;
+    const r = pool.getRel(d);
+    if (r.flags === 19) return true;
+    return this.isNamespaceDep(r.name) || this.isNamespaceDep(r.evr);
+  }
+
+  /** Supplementing only through packages that are newly installed (not already installed ones). */
+  private isSupplementingNew(p: number): boolean {
+    const dm = this.sat.dm;
+    const s = this.pool.solvables[p]!;
+    return s.supplements.some((d) => this.depFulfilled(d, (x) => dm[x]! > 0) && this.depProviders(d).some((x) => dm[x]! > 0 && !this.isInstalledPkg(x)));
   }
 
   /** Packages recommended by the result that are not installed (solver_get_recommendations). */
@@ -785,8 +877,39 @@ export class Solver implements PolicyState, SolverSetup {
     return [];
   }
 
+  /** libsolv's "alternatives" result lines: every open choice point with its candidates. */
   alternativeLines(): string[] {
-    return [];
+    const out: string[] = [];
+    const pool = this.pool;
+    const dm = this.sat.dm;
+    for (const b of this.branches) {
+      let text: string;
+      let id: string;
+      if (b.weak) {
+        text = `${solvid2str(pool, b.from!)} recommends ${pool.dep2str(b.dep!)}`;
+        id = md5hex([solvid2str(pool, b.from!), dep2str(pool, b.dep!)]).slice(0, 8);
+      } else {
+        let rid = b.rule;
+        const r = this.rules.rules[rid]!;
+        if (r.cls === RuleClass.CHOICE) rid = r.info.from!;
+        const rr = this.rules.rules[rid]!;
+        if (rr.cls === RuleClass.JOB) {
+          const job = this.jobs[rr.job!]!;
+          text = (job.how & JOB.SELECTMASK) === JOB.PROVIDES ? `job for ${pool.dep2str(job.what)}` : `job for ${job2str(pool, this.lists, job)}`;
+        } else if (rr.info.type === RuleInfo.PKG_REQUIRES) text = `${solvid2str(pool, rr.info.from!)} requires ${pool.dep2str(rr.info.dep!)}`;
+        else if (rr.info.type === RuleInfo.PKG_RECOMMENDS) text = `${solvid2str(pool, rr.info.from!)} recommends ${pool.dep2str(rr.info.dep!)}`;
+        else text = `Rule #${rid}`;
+        id = md5hex([ruleIdString(this, b.rule)]).slice(0, 8);
+      }
+      const chosen = b.cands.find((p) => dm[p]! > 0) ?? 0;
+      out.push(`alternative ${id}  0 ${text}`);
+      b.cands.forEach((p, i) => {
+        const num = String(i + 1).padStart(2, ' ');
+        const mark = p === chosen ? '+ ' : b.tried.has(p) ? '- ' : '  ';
+        out.push(`alternative ${id} ${num} ${mark}${solvid2str(pool, p)}`);
+      });
+    }
+    return out;
   }
 
   /** Packages that are installed after solving. */
