@@ -12,6 +12,7 @@ import { registerRepo } from './commands/repo.js';
 import { registerRepoCreate } from './commands/repo-create.js';
 import { registerCache } from './commands/cache.js';
 import { registerHost } from './commands/host.js';
+import { registerEmit } from './commands/emit.js';
 
 export function buildProgram(): Command {
   const program = new Command('driftless')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRepoCreate(program);
   registerCache(program);
   registerHost(program);
+  registerEmit(program);
   return program;
 }
 

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { runCli, run, requireTool, tempDir } from '../../../test/helpers/cli.js';
+import { tarToBuffer } from '../../archive/tar-write.js';
+import { rootfsTarEntries } from '../../outputs/tar.js';
+import { sampleRootfs, FIXTURE_EPOCH } from '../../../test/helpers/rootfs-fixture.js';
+
+test('driftless emit: rootfs tar → tar, oci, erofs, verity, squashfs; same bytes back; checked by the tools', async (t) => {
+  if (!requireTool(t, 'skopeo', 'veritysetup', 'fsck.erofs')) return;
+  const dir = tempDir(t);
+  const input = join(dir, 'in.tar');
+  const tar = await tarToBuffer(rootfsTarEntries(sampleRootfs({ bigSize: 50_000, manyFiles: 10 }), FIXTURE_EPOCH));
+  writeFileSync(input, tar);
+  const out = join(dir, 'out');
+  const r = runCli(['--json', 'emit', input, '-o', out, '--outputs', 'tar,oci,verity,squashfs', '--name', 'demo', '--source-date-epoch', String(FIXTURE_EPOCH), '--entrypoint', '["/usr/bin/sh"]', '--env', 'A=1', '--label', 'k=v=w']);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const res = JSON.parse(r.stdout) as { files: { path: string }[] };
+  const paths = res.files.map((f) => f.path);
+  for (const p of ['rootfs.tar', 'rootfs.erofs', 'rootfs.erofs.verity', 'rootfs.erofs.roothash', 'rootfs.squashfs', 'oci/index.json']) assert.ok(paths.includes(p), p);
+  assert.ok(readFileSync(join(out, 'rootfs.tar')).equals(tar), 'tar re-emitted byte for byte');
+  const cfg = JSON.parse(run('skopeo', ['inspect', '--config', `oci:${join(out, 'oci')}:latest`]).stdout);
+  assert.deepEqual(cfg.config.Entrypoint, ['/usr/bin/sh']);
+  assert.deepEqual(cfg.config.Labels, { k: 'v=w' });
+  assert.equal(run('fsck.erofs', [join(out, 'rootfs.erofs')]).status, 0);
+  assert.equal(run('veritysetup', ['verify', join(out, 'rootfs.erofs'), join(out, 'rootfs.erofs.verity'), readFileSync(join(out, 'rootfs.erofs.roothash'), 'utf8')]).status, 0);
+  const bad = runCli(['emit', input, '-o', out, '--outputs', 'floppy']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /OUTPUT_UNKNOWN/);
+});
