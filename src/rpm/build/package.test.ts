@@ -189,3 +189,16 @@ test('a signing key younger than SOURCE_DATE_EPOCH is refused with a hint', asyn
     (e) => isDriftlessError(e, 'RPM_BUILD_SIGN') && /creation time/.test((e as Error).message),
   );
 });
+
+test('passphrase-protected keys sign with the passphrase and fail clearly without it', async (t) => {
+  const openpgp = await import('openpgp');
+  const { privateKey } = await openpgp.generateKey({
+    type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'pass test' }], passphrase: 'sesame', date: new Date('2020-01-01T00:00:00Z'), format: 'armored', config: { v6Keys: false },
+  });
+  const dir = tempDir(t);
+  writeFixture(dir);
+  const loaded = { def: parseDefinition(DEFINITION), baseDir: dir };
+  await assert.rejects(buildRpm(loaded, { epoch: EPOCH, signingKey: privateKey }), (e) => isDriftlessError(e) && /passphrase/i.test((e as Error).message));
+  const b = await buildRpm(loaded, { epoch: EPOCH, signingKey: privateKey, passphrase: 'sesame' });
+  assert.equal(b.signedBy?.length, 16);
+});

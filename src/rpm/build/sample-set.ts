@@ -5,6 +5,7 @@
  *   const pkgs = await buildSampleRepo('out/demo/repo', { epoch: 1704067200, report })
  *   // every package is signed with the TEST-ONLY demo key and verified before this returns
  *
+ * Each package is verified (digests + signature) and read back with the package reader.
  * The directory is rebuilt from scratch and published atomically. It also receives the
  * public key as RPM-GPG-KEY-driftless-demo, so repository tooling can import it.
  */
@@ -16,6 +17,7 @@ import { DriftlessError } from '../../core/errors.js';
 import { Keyring } from '../../core/pgp.js';
 import { silentReport, type Report } from '../../core/report.js';
 import { DEFAULT_EPOCH } from '../../core/time.js';
+import { inspectPackage } from '../inspect.js';
 import { verifyPackage } from '../verify.js';
 import { buildRpm } from './package.js';
 import { loadDefinition } from './schema.js';
@@ -94,6 +96,11 @@ export async function buildSampleRepo(outDir: string, opts: SampleRepoOptions = 
     const v = await verifyPackage(path, { keyring, report });
     if (!v.ok || !v.signaturesOk) {
       throw new DriftlessError('RPM_BUILD_VERIFY', `${b.fileName} failed verification: ${v.summary}`, { path });
+    }
+    // Read it back with the package reader: what we meant to write is what is there.
+    const info = await inspectPackage(path);
+    if (info.name !== b.name || `${info.epoch !== null ? `${info.epoch}:` : ''}${info.version}-${info.release}` !== b.evr || info.files.length !== b.files) {
+      throw new DriftlessError('RPM_BUILD_VERIFY', `${b.fileName} reads back as ${info.nevra} with ${info.files.length} files`, { path });
     }
     out.push({ ...b, path, signedBy: v.keyIds[0] ?? '', verdict: v.summary });
   }
