@@ -32,20 +32,22 @@ def dep(s):
         fl = {'<': solv.REL_LT, '<=': solv.REL_LT | solv.REL_EQ, '=': solv.REL_EQ, '>=': solv.REL_GT | solv.REL_EQ, '>': solv.REL_GT}[parts[1]]
         d = d.Rel(fl, pool.Dep(parts[2]))
     return d
-m = a['mode']
-if m == 'list':
-    sel = [s for s in pool.solvables_iter() if not a.get('arch') or s.installable()]
-elif m == 'whatprovides':
-    sel = pool.whatprovides(dep(a['arg']))
-elif m == 'whatrequires':
-    sel = pool.whatmatchesdep(solv.SOLVABLE_REQUIRES, dep(a['arg']), 0)  # 0: pre-requires too
-elif m == 'file':
-    sel = pool.select(a['arg'], solv.Selection.SELECTION_FILELIST).solvables()
-out = []
-for s in sel:
-    evr = s.evr if ':' in s.evr else '0:' + s.evr
-    out.append('%s-%s.%s' % (s.name, evr, s.arch))
-sys.stdout.write('\n'.join(out) + ('\n' if out else ''))
+def run(m, arg):
+    if m == 'list':
+        sel = [s for s in pool.solvables_iter() if not a.get('arch') or s.installable()]
+    elif m == 'whatprovides':
+        sel = pool.whatprovides(dep(arg))
+    elif m == 'whatrequires':
+        sel = pool.whatmatchesdep(solv.SOLVABLE_REQUIRES, dep(arg), 0)  # 0: pre-requires too
+    elif m == 'file':
+        sel = pool.select(arg, solv.Selection.SELECTION_FILELIST).solvables()
+    out = []
+    for s in sel:
+        evr = s.evr if ':' in s.evr else '0:' + s.evr
+        out.append('%s-%s.%s' % (s.name, evr, s.arch))
+    return out
+json.dump([run(q['mode'], q.get('arg')) for q in a['queries']], sys.stdout)
+
 `;
 
 export interface LibsolvQuery {
@@ -64,9 +66,14 @@ export function hasPythonSolv(): boolean {
 
 /** Run the query; returns byte-order-sorted NEVRA lines. */
 export function libsolvQuery(q: LibsolvQuery): string[] {
-  const r = spawnSync(SYSTEM_PYTHON, ['-c', SCRIPT, JSON.stringify(q)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return libsolvQueries(q, [{ mode: q.mode, arg: q.arg }])[0]!;
+}
+
+/** Several queries over one pool (loaded once); one sorted NEVRA list per query. */
+export function libsolvQueries(pool: Omit<LibsolvQuery, 'mode' | 'arg'>, queries: Pick<LibsolvQuery, 'mode' | 'arg'>[]): string[][] {
+  const r = spawnSync(SYSTEM_PYTHON, ['-c', SCRIPT, JSON.stringify({ ...pool, queries })], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`python3-solv failed: ${r.stderr || r.error}`);
-  return sortBytes(r.stdout.split('\n').filter((l) => l !== ''));
+  return (JSON.parse(r.stdout) as string[][]).map(sortBytes);
 }
 
 /** Sort strings by their UTF-8 bytes (what `sort` with LC_ALL=C does). */
