@@ -62,23 +62,32 @@ export function headerDeps(header: Header, kind: RpmDepKind): RpmDep[] {
   });
 }
 
-/** Names of the qualifier bits of a requires entry, as rpm's `deptype` shows them (pre, post, ...). */
-export function depQualifiers(flags: number): string[] {
-  const out: string[] = [];
-  if (flags & DepFlag.PRETRANS) out.push('pretrans');
-  if (flags & DepFlag.SCRIPT_PRE) out.push('pre');
-  if (flags & DepFlag.SCRIPT_POST) out.push('post');
-  if (flags & DepFlag.SCRIPT_PREUN) out.push('preun');
-  if (flags & DepFlag.SCRIPT_POSTUN) out.push('postun');
-  if (flags & DepFlag.POSTTRANS) out.push('posttrans');
-  if (flags & DepFlag.SCRIPT_VERIFY) out.push('verify');
-  if (flags & DepFlag.INTERP) out.push('interp');
-  if (flags & DepFlag.RPMLIB) out.push('rpmlib');
-  if (flags & DepFlag.MISSINGOK) out.push('missingok');
-  if (flags & DepFlag.PREREQ && !(flags & (DepFlag.SCRIPT_PRE | DepFlag.SCRIPT_POST | DepFlag.SCRIPT_PREUN | DepFlag.SCRIPT_POSTUN))) out.push('prereq');
-  if (flags & DepFlag.META) out.push('meta');
-  if (flags & DepFlag.CONFIG) out.push('config');
-  return out;
+const DEPTYPES: Array<[number, string]> = [
+  [DepFlag.SCRIPT_PRE, 'pre'],
+  [DepFlag.SCRIPT_POST, 'post'],
+  [DepFlag.SCRIPT_PREUN, 'preun'],
+  [DepFlag.SCRIPT_POSTUN, 'postun'],
+  [DepFlag.SCRIPT_VERIFY, 'verify'],
+  [DepFlag.INTERP, 'interp'],
+  [DepFlag.RPMLIB, 'rpmlib'],
+  [DepFlag.FIND_REQUIRES | DepFlag.FIND_PROVIDES, 'auto'],
+  [DepFlag.PREREQ, 'prereq'],
+  [DepFlag.PRETRANS, 'pretrans'],
+  [DepFlag.POSTTRANS, 'posttrans'],
+  [DepFlag.PREUNTRANS, 'preuntrans'],
+  [DepFlag.POSTUNTRANS, 'postuntrans'],
+  [DepFlag.CONFIG, 'config'],
+  [DepFlag.MISSINGOK, 'missingok'],
+  [DepFlag.META, 'meta'],
+];
+
+/**
+ * rpm's `deptype` text for a dependency's flags, as `rpm -qp --requires -v` prefixes it:
+ * 'pre', 'post,interp', 'rpmlib', 'auto', ... or 'manual' when no qualifier bit is set.
+ */
+export function depType(flags: number): string {
+  const out = DEPTYPES.filter(([bit]) => flags & bit).map(([, n]) => n);
+  return out.length ? out.join(',') : 'manual';
 }
 
 /**

@@ -25,6 +25,7 @@ function rpmQuery(path: string): { ok: boolean; fields: string[]; deps: Record<s
   const qf =
     FIELDS.map((f) => `%{${f}}`).join('\\x1f') + '\\n' +
     KINDS.map((k) => `@@${k}\\n[%{${KIND_TAG[k]}}\\n]`).join('') +
+    '@@reqv\\n[%{REQUIREFLAGS:deptype}: %{REQUIRENEVRS}\\n]' +
     '@@files\\n[%{FILENAMES}\\x1f%{FILEMODES}\\x1f%{LONGFILESIZES}\\x1f%{FILEUSERNAME}\\x1f%{FILEGROUPNAME}\\x1f%{FILEDIGESTS}\\x1f%{FILELINKTOS}\\x1f%{FILEFLAGS}\\x1f%{FILECAPS}\\n]';
   const r = run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', qf.replace(/\\x1f/g, '\x1f'), path]);
   const l = run('rpm', ['-qpl', '--nosignature', '--nodigest', path]);
@@ -48,6 +49,7 @@ function compare(path: string, info: PackageInfo, q: ReturnType<typeof rpmQuery>
   const comp = q.fields[9] === '(none)' ? undefined : q.fields[9];
   if (comp !== undefined) assert.equal(info.payloadCompressor, comp, `${path}: payloadCompressor`);
   for (const k of KINDS) assert.deepEqual(info[k], q.deps[k] ?? [], `${path}: ${k}`);
+  assert.deepEqual(info.requiresDetail.map((d) => `${d.type}: ${d.text}`), q.deps.reqv ?? [], `${path}: requires deptype`);
   assert.deepEqual(info.files.length ? info.files.map((f) => f.path) : ['(contains no files)'], q.list, `${path}: rpm -qpl`);
   assert.equal(info.files.length, q.files.length, `${path}: file count`);
   info.files.forEach((f, i) => {

@@ -13,7 +13,7 @@ import { detectCompression } from '../core/compression.js';
 import type { Header } from './header.js';
 import { openPackage, type RpmPackage, type OpenPackageOptions } from './package.js';
 import { packageFiles, type RpmFile } from './files.js';
-import { headerDeps, packageDeps, depQualifiers, type RpmDepKind } from './depformat.js';
+import { headerDeps, packageDeps, depType, type RpmDepKind } from './depformat.js';
 import { DepFlag, Tag } from './tags.js';
 
 export interface InspectFile {
@@ -83,8 +83,8 @@ export interface PackageInfo {
   supplements: string[];
   enhances: string[];
   order: string[];
-  /** Requires with qualifiers (pre, post, interp, rpmlib, ...), same order as `requires`. */
-  requiresDetail: Array<{ text: string; qualifiers: string[] }>;
+  /** Requires with rpm's deptype (pre, post,interp, rpmlib, auto, manual...), as `rpm -qp --requires -v` shows them. */
+  requiresDetail: Array<{ text: string; type: string }>;
   files: InspectFile[];
   changelog: Array<{ time: number; name: string; text: string }>;
   scriptlets: Record<string, Scriptlet>;
@@ -220,7 +220,7 @@ export async function inspectOpened(pkg: RpmPackage): Promise<PackageInfo> {
     supplements: deps('supplements'),
     enhances: deps('enhances'),
     order: deps('order'),
-    requiresDetail: headerDeps(h, 'requires').map((d) => ({ text: d.text, qualifiers: depQualifiers(d.flags) })),
+    requiresDetail: headerDeps(h, 'requires').map((d) => ({ text: d.text, type: depType(d.flags) })),
     files: packageFiles(h, pkg.signature).map(inspectFile),
     changelog: (h.getStrings(Tag.CHANGELOGNAME) ?? []).map((n, i) => ({
       time: h.getNumbers(Tag.CHANGELOGTIME)?.[i] ?? 0,
