@@ -128,6 +128,10 @@ export class HttpRepoSource implements RepoSource {
   private readonly sem: Semaphore;
   private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   private mirrorsP?: Promise<{ baseurls: string[]; metalink?: Metalink }>;
+  /** Mirrors whose repomd.xml did not match the metalink: tried last for every file. */
+  private readonly stale = new Set<string>();
+  /** The mirror that served the verified repomd.xml: tried first for the files it lists. */
+  private preferred?: string;
 
   constructor(
     readonly where: HttpLocation,
@@ -190,11 +194,16 @@ export class HttpRepoSource implements RepoSource {
   async open(relPath: string, opts: HttpOpenOptions = {}): Promise<AsyncIterable<Uint8Array>> {
     const rel = checkRelPath(relPath, this.location);
     const { baseurls, metalink } = await this.resolveMirrors(opts.signal);
-    const start = (opts.attempt ?? 0) % baseurls.length;
-    const ordered = [...baseurls.slice(start), ...baseurls.slice(0, start)];
+    const ranked = [
+      ...(this.preferred && baseurls.includes(this.preferred) ? [this.preferred] : []),
+      ...baseurls.filter((b) => b !== this.preferred && !this.stale.has(b)),
+      ...baseurls.filter((b) => b !== this.preferred && this.stale.has(b)),
+    ];
+    const start = (opts.attempt ?? 0) % ranked.length;
+    const ordered = [...ranked.slice(start), ...ranked.slice(0, start)];
     const urls = ordered.map((b) => new URL(rel.split('/').map(encodeURIComponent).join('/'), b).toString());
     if (metalink && rel === 'repodata/repomd.xml') {
-      const bytes = await this.verifiedRepomd(urls, metalink, opts);
+      const bytes = await this.verifiedRepomd(urls, ordered, metalink, opts);
       return (async function* () {
         yield bytes;
       })();
@@ -203,10 +212,10 @@ export class HttpRepoSource implements RepoSource {
   }
 
   /** Fetch repomd.xml from the first mirror whose copy matches the metalink's hashes. */
-  private async verifiedRepomd(urls: string[], ml: Metalink, opts: HttpOpenOptions): Promise<Uint8Array> {
+  private async verifiedRepomd(urls: string[], bases: string[], ml: Metalink, opts: HttpOpenOptions): Promise<Uint8Array> {
     const bad: string[] = [];
     let lastErr: unknown;
-    for (const url of urls) {
+    for (const [i, url] of urls.entries()) {
       let bytes: Buffer;
       try {
         bytes = await readAll(await this.download([url], { ...opts, maxSize: Math.min(opts.maxSize ?? Infinity, this.o.maxListBytes) }));
@@ -214,8 +223,13 @@ export class HttpRepoSource implements RepoSource {
         lastErr = e;
         continue;
       }
-      if (metalinkMatch(ml, bytes) >= 0) return bytes;
+      if (metalinkMatch(ml, bytes) >= 0) {
+        this.preferred = bases[i];
+        this.stale.delete(bases[i]!);
+        return bytes;
+      }
       bad.push(url);
+      this.stale.add(bases[i]!);
       this.o.report.warn('REPO_METALINK_MISMATCH', `${url} does not match the metalink's repomd.xml hash; trying the next mirror`, { url });
     }
     if (bad.length === 0 && lastErr) throw lastErr;
