@@ -182,6 +182,13 @@ export async function collectFiles(def: PackageDefinition, baseDir: string, opts
   }
   for (const r of out.values()) {
     if (r.caps && r.kind !== 'file') throw bad(`${r.path}: capabilities can only be set on regular files`, r.path);
+    // Every packaged ancestor of a path must be a directory (rpm cannot install /a/b under a file /a).
+    for (let i = r.path.lastIndexOf('/'); i > 0; i = r.path.lastIndexOf('/', i - 1)) {
+      const parent = out.get(r.path.slice(0, i));
+      if (parent && parent.kind !== 'dir') {
+        throw bad(`${r.path}: its parent ${parent.path} is packaged as a ${parent.kind}, not a directory`, r.path);
+      }
+    }
   }
   return [...out.values()].sort((a, b) => cmpPath(a.path, b.path));
 }

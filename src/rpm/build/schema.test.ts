@@ -68,6 +68,8 @@ test('file problems are RPM_BUILD_FILE errors', async (t) => {
     `${head}files:\n  - { path: /a, content: x }\n  - { path: /a, content: y }\n`,
     `${head}files:\n  - { path: /l, symlink: x, caps: cap_net_raw=ep }\n`,
     `${head}files:\n  - { path: /only-attrs, mode: 0644 }\n`,
+    `${head}files:\n  - { path: /a, content: x }\n  - { path: /a/b, content: y }\n`,
+    `${head}files:\n  - { path: /l, symlink: /usr }\n  - { path: /l/b, content: y }\n`,
   ];
   for (const text of cases) {
     await assert.rejects(buildRpm({ def: parseDefinition(text), baseDir: dir }, { epoch: 1704067200 }), (e) => isDriftlessError(e, 'RPM_BUILD_FILE'), text);
