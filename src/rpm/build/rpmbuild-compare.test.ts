@@ -102,7 +102,7 @@ chmod 0640 %{buildroot}/var/log/cmp.log
 `;
 
 const QF = '%{NAME}|%{EPOCHNUM}|%{VERSION}|%{RELEASE}|%{ARCH}|%{OS}|%{LICENSE}|%{SUMMARY}|%{DESCRIPTION}|%{URL}|%{GROUP}|%{BUILDTIME}|%{SOURCERPM}|%{PAYLOADFORMAT}|%{PAYLOADCOMPRESSOR}|%{FILEDIGESTALGO}';
-const FILE_QF = '[%{FILENAMES}|%{FILEFLAGS:fflags}|%{FILEVERIFYFLAGS}|%{FILECAPS}|%{FILELINKTOS}|%{FILEUSERNAME}|%{FILEGROUPNAME}|%{FILEMODES:octal}|%{FILENLINK}\n]';
+const FILE_QF = '[%{FILENAMES}|%{FILEFLAGS:fflags}|%{FILEVERIFYFLAGS}|%{FILECAPS}|%{FILELINKTOS}|%{FILEUSERNAME}|%{FILEGROUPNAME}|%{FILEMODES:octal}|%{FILENLINKS}\n]';
 
 test('a package written by driftless reads back like the same package built by rpmbuild', async (t) => {
   if (!requireTool(t, 'rpm', 'rpmbuild')) return;
@@ -125,6 +125,8 @@ test('a package written by driftless reads back like the same package built by r
   const q = (file: string, ...args: string[]) => {
     const r = run('rpm', ['-qp', ...args, file]);
     assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /error/, args.join(' '));
+    assert.notEqual(r.stdout.trim(), '', `rpm -qp ${args.join(' ')} printed nothing`);
     return r.stdout;
   };
   const same = (label: string, ...args: string[]) => assert.equal(q(ours, ...args), q(theirs, ...args), label);
