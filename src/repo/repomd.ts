@@ -39,11 +39,11 @@ const ALGOS: Record<string, DigestAlgorithm> = {
   sha: 'sha1', sha1: 'sha1', sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512', md5: 'md5',
 };
 
-/** Map an rpm-md checksum type name to a digest algorithm; unknown → REPO_UNSUPPORTED_CHECKSUM. */
+/** Map an rpm-md checksum type name to a digest algorithm; unknown → REPO_UNKNOWN_CHECKSUM. */
 export function checksumAlgorithm(type: string, label: string): DigestAlgorithm {
   const a = ALGOS[type.toLowerCase()];
   if (!a) {
-    throw new DriftlessError('REPO_UNSUPPORTED_CHECKSUM', `${label}: unsupported checksum type "${type}"`, {
+    throw new DriftlessError('REPO_UNKNOWN_CHECKSUM', `${label}: unsupported checksum type "${type}"`, {
       hint: `supported: ${Object.keys(ALGOS).join(', ')}`,
     });
   }
