@@ -208,14 +208,19 @@ test('signed repo: dnf (repo_gpgcheck=1) and our reader accept it; tampering is 
   const dir = tempDir(t);
   buildRpms(t, dir);
   const comps = `<?xml version="1.0" encoding="UTF-8"?>\n<comps><group><id>rich</id><name>Rich</name><description>r</description><default>true</default><uservisible>true</uservisible><packagelist><packagereq type="mandatory">richpkg</packagereq></packagelist></group></comps>\n`;
-  writeFileSync(join(dir, '..', 'comps-h6.xml'), comps);
-  t.after(() => run('rm', ['-f', join(dir, '..', 'comps-h6.xml')]));
-  const cli = runCli(['repo', 'create', dir, '--sign', KEY_SECRET, '--compress', 'gz', '--comps', join(dir, '..', 'comps-h6.xml')], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+  const updateinfo = `<?xml version="1.0" encoding="UTF-8"?>\n<updates><update from="t@example.com" status="final" type="security" version="2.0"><id>TEST-2024-1</id><title>alpha fix</title><issued date="2024-01-01 00:00:00"/><severity>Important</severity><description>d</description><pkglist><collection short="t"><name>t</name><package name="alpha" version="1.0" release="1" epoch="0" arch="noarch"><filename>alpha-1.0-1.noarch.rpm</filename></package></collection></pkglist></update></updates>\n`;
+  const inputs = tempDir(t, 'driftless-inputs-');
+  writeFileSync(join(inputs, 'comps.xml'), comps);
+  writeFileSync(join(inputs, 'updateinfo.xml'), updateinfo);
+  const cli = runCli(['repo', 'create', dir, '--sign', KEY_SECRET, '--compress', 'gz', '--comps', join(inputs, 'comps.xml'), '--updateinfo', join(inputs, 'updateinfo.xml')], {
+    env: { SOURCE_DATE_EPOCH: '1700000000' },
+  });
   assert.equal(cli.status, 0, cli.stderr);
   assert.match(readFileSync(join(dir, 'repodata/repomd.xml.asc'), 'utf8'), /^-----BEGIN PGP SIGNATURE-----/);
 
   const keyring = await Keyring.fromFiles([KEY_PUBLIC]);
-  const repo = await loadRepo(dir, { keyring, cacheDir: null, parts: ['comps', 'other'] });
+  const repo = await loadRepo(dir, { keyring, cacheDir: null, parts: ['comps', 'other', 'updateinfo'] });
+  assert.deepEqual(repo.updateinfo?.map((a) => a.id), ['TEST-2024-1']);
   const ourList = repo.packages.map((p) => `${p.name}-${p.epoch}:${p.version}-${p.release}.${p.arch}`).sort();
   assert.equal(ourList.length, 8);
   assert.equal(repo.signature?.status, 'ok');
