@@ -25,6 +25,7 @@ export interface SolverSetup extends PolicyState {
   allowuninstallmap: Set<number>;
   weakrules: Set<number>;
   orphaned: number[];
+  specialUpdaters: Map<number, number[]>;
   featureRules: Map<number, number>;
   updateRules: Map<number, number>;
   blacklisted: Set<number>;
@@ -74,11 +75,25 @@ export function addUpdateRules(st: SolverSetup): void {
       const dupinv = st.dupinvolvedAll || st.dupinvolved.has(p);
       let qs = st.findUpdatePackages(p, dupinv ? 2 : 0);
       if (qs.length && st.multiversion.size && qs.some((q) => st.multiversion.has(q))) {
-        qs = qs.filter((q) => {
+        const d = qs.slice();
+        let filtered = qs.filter((q) => {
           if (!st.multiversion.has(q)) return true;
           const ps = pool.solvables[q]!;
+          if (st.flags.keepexplicitobsoletes && ps.obsoletes.some((o) => pool.matchNevr(s, o))) return true;
           return ps.name === s.name && ps.evr === s.evr && ps.arch === s.arch;
         });
+        let orphanKeep = false;
+        if (!filtered.length && dupinv && !dupMayKeep(st, p)) {
+          st.orphaned.push(p);
+          st.specialUpdaters.set(p, d);
+          if (st.flags.keeporphans) orphanKeep = true;
+          filtered = d;
+        }
+        if (orphanKeep) qs = [];
+        else if (filtered.length < d.length) {
+          if (st.updateAll || st.updatemap.has(p)) st.specialUpdaters.set(p, d);
+          qs = filtered;
+        } else qs = d;
       }
       lits = [p, ...qs];
     }
@@ -90,29 +105,102 @@ export function addUpdateRules(st: SolverSetup): void {
       st.weakrules.add(id);
     }
   }
-  // jobs that override update rules
+}
+
+/** Installed packages that p would obsolete (implicitly by name or explicitly). */
+function obsoletedBy(st: SolverSetup, p: number): number[] {
+  const pool = st.pool;
+  const s = pool.solvables[p]!;
+  const out = new Set<number>();
+  const multi = st.multiversion.has(p);
+  if (!st.flags.keepexplicitobsoletes || !multi) {
+    for (const q of pool.whatProvides(s.name)) {
+      const qs = pool.solvables[q]!;
+      if (!st.isInstalledPkg(q)) continue;
+      if (!pool.flags.implicitobsoleteusesprovides && qs.name !== s.name) continue;
+      if (pool.flags.implicitobsoleteusescolors && !pool.colormatch(s, qs)) continue;
+      out.add(q);
+    }
+  }
+  for (const obs of s.obsoletes) for (const q of pool.whatProvides(obs)) {
+    if (!st.isInstalledPkg(q)) continue;
+    if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(pool.solvables[q]!, obs)) continue;
+    if (pool.flags.obsoleteusescolors && !pool.colormatch(s, pool.solvables[q]!)) continue;
+    out.add(q);
+  }
+  return [...out];
+}
+
+const SET = { EV: JOB.SETEV, EVR: JOB.SETEVR, ARCH: JOB.SETARCH, VENDOR: JOB.SETVENDOR, REPO: JOB.SETREPO, NAME: 0x40000000 };
+
+/** Disable policy rules (update, dup, infarch) that contradict the jobs (libsolv's jobtodisablelist). */
+export function disablePolicyRules(st: SolverSetup & { illegalArchChange(a: number, b: number): boolean; illegalVendorChange(a: number, b: number): boolean; flags: { allowdowngrade: boolean; allownamechange: boolean; allowarchchange: boolean; allowvendorchange: boolean } }): void {
+  const { pool, rules } = st;
+  const disableName = (cls: RuleClass, name: number) => {
+    for (const r of rules.rules) if (r.cls === cls && r.info.from && pool.solvables[r.info.from]!.name === name) r.disabled = true;
+  };
   for (const job of st.jobs) {
     const t = job.how & JOB.JOBMASK;
+    const select = job.how & JOB.SELECTMASK;
     const sel = st.jobSelect(job);
-    if (t === JOB.ERASE) {
-      for (const p of sel) if (st.isInstalledPkg(p)) disableUpdate(st, p);
-    } else if (t === JOB.INSTALL) {
-      const fresh = sel.filter((p) => !st.isInstalledPkg(p));
-      if (!fresh.length || fresh.length !== sel.length) continue;
-      const names = new Set(fresh.map((p) => pool.solvables[p]!.name));
-      if ((job.how & JOB.SELECTMASK) !== JOB.SOLVABLE && names.size !== 1) continue;
-      for (const i of installed) {
-        const is = pool.solvables[i]!;
-        if (!names.has(is.name) || st.multiversion.has(fresh[0]!)) continue;
-        const ur = rules.rules[st.updateRules.get(i)!]!;
-        if (fresh.every((q) => ur.lits.includes(q))) continue;
-        disableUpdate(st, i);
+    if (t === JOB.INSTALL) {
+      let set = job.how & (JOB.SETEV | JOB.SETEVR | JOB.SETARCH | JOB.SETVENDOR | JOB.SETREPO);
+      if (!(job.how & JOB.NOAUTOSET)) {
+        if (select === JOB.NAME) set |= SET.NAME;
+        if (select === JOB.SOLVABLE) set |= SET.NAME | SET.ARCH | SET.VENDOR | SET.REPO | SET.EVR;
+        else if ((select === JOB.NAME || select === JOB.PROVIDES) && job.what >= 0x40000000) {
+          let rd = pool.getRel(job.what);
+          if (rd.flags === 2 && select === JOB.NAME) set |= pool.strs[rd.evr]?.includes('-') ? SET.EVR : SET.EV;
+          if (rd.flags <= 7 && rd.name >= 0x40000000) rd = pool.getRel(rd.name);
+          if (rd.flags === 20) set |= SET.ARCH;
+        }
       }
+      if (!set) continue;
+      if (set & SET.ARCH) for (const p of sel) disableName(RuleClass.INFARCH, pool.solvables[p]!.name);
+      if (set & SET.REPO) for (const p of sel) disableName(RuleClass.DISTUPGRADE, pool.solvables[p]!.name);
+      if (set & SET.EVR) for (const p of sel) for (const r of rules.rules) if (r.cls === RuleClass.BLACK && r.info.from === p) r.disabled = true;
+      if (!pool.installed || !pool.installed.solvables.length) continue;
+      if (sel.some((p) => st.isInstalledPkg(p))) continue;
+      if (sel.some((p) => st.multiversion.has(p) && !st.flags.keepexplicitobsoletes)) continue;
+      let inter: number[] | null = null;
+      for (const p of sel) {
+        const o = obsoletedBy(st, p);
+        inter = inter === null ? o : inter.filter((x) => o.includes(x));
+        if (!inter.length) break;
+      }
+      if (!inter || !inter.length) continue;
+      const all = (set & (SET.EVR | SET.ARCH | SET.VENDOR)) === (SET.EVR | SET.ARCH | SET.VENDOR);
+      for (const i of inter) {
+        const is = pool.solvables[i]!;
+        let keep = true;
+        if (!all) {
+          for (const p of sel) {
+            const s = pool.solvables[p]!;
+            let illegal = 0;
+            if (!(set & SET.EVR) && !st.flags.allowdowngrade && is.name === s.name && pool.evrcmp(is.evr, s.evr, 0) > 0) illegal |= 1;
+            if (!(set & SET.ARCH) && !st.flags.allowarchchange && is.arch !== s.arch && st.illegalArchChange(is.arch, s.arch)) illegal |= 2;
+            if (!(set & SET.VENDOR) && !st.flags.allowvendorchange && is.vendor !== s.vendor && st.illegalVendorChange(is.vendor, s.vendor)) illegal |= 4;
+            if (!(set & SET.NAME) && !st.flags.allownamechange && is.name !== s.name) illegal |= 8;
+            if (illegal === 1 && set & SET.EV && pool.evrcmp(is.evr, s.evr, 3) !== 0) illegal = 0;
+            if (illegal) { keep = false; break; }
+          }
+        }
+        if (keep) disableUpdate(st, i);
+      }
+    } else if (t === JOB.ERASE) {
+      if (!pool.installed) continue;
+      if (select === JOB.ALL || (select === JOB.REPO && job.what === pool.installed.id)) for (const p of st.installedIds()) disableUpdate(st, p);
+      for (const p of sel) if (st.isInstalledPkg(p)) disableUpdate(st, p);
+    } else if (t === JOB.LOCK) {
+      if (!pool.installed) continue;
+      const list = select === JOB.ALL || (select === JOB.REPO && job.what === pool.installed.id) ? st.installedIds() : sel.filter((p) => st.isInstalledPkg(p));
+      for (const p of list) disableName(RuleClass.DISTUPGRADE, pool.solvables[p]!.name);
     }
   }
 }
 
 function disableUpdate(st: SolverSetup, p: number): void {
+  st.noupdate.add(p);
   const ur = st.updateRules.get(p);
   if (ur !== undefined) st.rules.rules[ur]!.disabled = true;
   const fr = st.featureRules.get(p);
@@ -194,6 +282,8 @@ export function addDupRules(st: SolverSetup, added: Uint8Array): void {
       const ur = rules.rules[st.updateRules.get(p)!]!;
       const fr = rules.rules[st.featureRules.get(p)!]!;
       if (!ur.lits.length && !fr.lits.length) { st.dupmap.add(p); continue; }
+      const sp = st.specialUpdaters.get(p);
+      if (sp) { rules.add(RuleClass.DISTUPGRADE, [-p, ...sp], { type: RuleInfo.DISTUPGRADE, from: p }); continue; }
       if (ur.lits.length === 1 && (!fr.lits.length || fr.lits.length === 1)) { st.dupmap.add(p); continue; }
       rules.add(RuleClass.DISTUPGRADE, [-p], { type: RuleInfo.DISTUPGRADE, from: p });
     } else if (!st.dupmap.has(p)) {

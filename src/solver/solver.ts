@@ -27,7 +27,7 @@ export function ruleIdString(solver: Solver, rid: number): string {
   const strs = [...new Set(solver.rules.rules[rid]!.lits.map((p) => (p < 0 ? '!' : '') + solvid2str(pool, Math.abs(p))))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return md5hex(strs);
 }
-import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, addChoiceRules, type SolverSetup } from './setup.js';
+import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, addChoiceRules, disablePolicyRules, type SolverSetup } from './setup.js';
 import { analyzeProblems, type Problem } from './problems.js';
 
 export interface SolverFlags {
@@ -73,6 +73,7 @@ export class Solver implements PolicyState, SolverSetup {
   blacklisted = new Set<number>();
   weakrules = new Set<number>();
   orphaned: number[] = [];
+  specialUpdaters = new Map<number, number[]>();
   featureRules = new Map<number, number>();
   updateRules = new Map<number, number>();
   /** Branch points: candidates, level, chosen index. */
@@ -209,6 +210,7 @@ export class Solver implements PolicyState, SolverSetup {
     addInfarchRules(this, added);
     addDupRules(this, added);
     addBestRules(this);
+    disablePolicyRules(this);
     addChoiceRules(this, this.pkgRulesEnd);
     this.sat = new Sat(pool.solvables.length, this.rules);
     this.runSat(true);
@@ -417,6 +419,8 @@ export class Solver implements PolicyState, SolverSetup {
     const proof = this.sat.proof(conflict);
     const weak = proof.filter((r) => this.weakrules.has(r));
     if (weak.length) {
+      const recs = weak.filter((r) => this.rules.rules[r]!.info.type === RuleInfo.PKG_RECOMMENDS);
+      for (const r of recs) this.disableProblemRule(r);
       const last = Math.max(...weak);
       this.disableProblemRule(last);
       if (this.rules.rules[last]!.cls === RuleClass.CHOICE) this.disableRelatedChoiceRules(last);
@@ -528,8 +532,16 @@ export class Solver implements PolicyState, SolverSetup {
         level = nl;
         if (rerun || level < ol) continue;
       }
-      // erase still undecided installed packages
+      // keep orphaned packages if possible
       let restarted = false;
+      for (const p of this.orphaned) {
+        if (this.sat.dm[p]) continue;
+        const ol = level;
+        level = this.setPropagateLearn(level, p, false, 0);
+        if (level <= ol) { restarted = true; break; }
+      }
+      if (restarted) continue;
+      // erase still undecided installed packages
       for (const p of this.installedIds()) {
         if (this.sat.dm[p]) continue;
         const ol = level;
@@ -610,7 +622,8 @@ export class Solver implements PolicyState, SolverSetup {
       let trouble = false;
       for (let k = 0; k < installed.length; k++) {
         const i = installed[k]!;
-        if (dm[i]! > 0) continue;
+        const special = this.specialUpdaters.get(i);
+        if (dm[i]! > 0 && !special) continue;
         if (!pass && this.updatemap.size && !this.updatemap.has(i)) continue;
         const ur = this.updateRules.get(i);
         const fr = this.featureRules.get(i);
@@ -620,6 +633,24 @@ export class Solver implements PolicyState, SolverSetup {
         const rr = rs[rid]!;
         if (!this.noupdate.has(i) && (dm[i]! < 0 || this.updateAll || this.updatemap.has(i))) {
           if (pass === 1) { needpass2 = true; continue; }
+          if (special) {
+            let sq: number[] = [];
+            if (dm[i]! >= 0) sq.push(i);
+            for (const p of special) if (dm[p]! >= 0) sq.push(p);
+            if (sq.length) {
+              sq = filterUnwanted(this, sq, PolicyMode.CHOOSE);
+              const p = sq[0]!;
+              if (p !== i && dm[p] === 0) {
+                const ol = level;
+                level = this.selectAndInstall(level, [p], disablerules, this.featureRules.get(i) ?? rid);
+                if (level <= ol) {
+                  if (level < passlevel) { trouble = true; break; }
+                  k = -1;
+                  continue;
+                }
+              }
+            }
+          }
           const dq: number[] = [];
           let ful = false;
           for (const p of rr.lits) {
@@ -687,6 +718,11 @@ export class Solver implements PolicyState, SolverSetup {
       }
       if (skip || dq.length < 2) continue;
       let cands = dq;
+      if (r.info.type === RuleInfo.PKG_RECOMMENDS && this.favormap) {
+        const nf = cands.filter((p) => (this.favormap!.get(p) ?? 0) >= 0);
+        if (nf.length) cands = nf;
+        if (cands.length < 2) { level = this.selectAndInstall(level, cands, disablerules, i); if (level < origlevel || level <= 0) break; n = 0; continue; }
+      }
       if (cands.length > 1 && postponed >= 0) {
         cands = filterUnwanted(this, cands, PolicyMode.CHOOSE_NOREORDER);
         if (cands.length > 1) {

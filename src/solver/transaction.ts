@@ -13,7 +13,8 @@ export interface Step { kind: StepKind; p: number; replacedBy?: number }
 function replaces(pool: Pool, q: number, p: number, multiversion: Set<number>): 'name' | 'obsoletes' | null {
   const qs = pool.solvables[q]!;
   const ps = pool.solvables[p]!;
-  if (qs.name === ps.name && !multiversion.has(q)) {
+  if (multiversion.has(q)) return null;
+  if (qs.name === ps.name) {
     if (!pool.flags.implicitobsoleteusescolors || pool.colormatch(qs, ps)) return 'name';
   }
   if (multiversion.has(q) && !pool.flags.noobsoletesmultiversion) {
@@ -65,9 +66,9 @@ export function createTransaction(pool: Pool, installedAfter: Set<number>, multi
   for (const q of fresh) {
     if (newReplacesSameName.has(q)) continue;
     const qs = pool.solvables[q]!;
-    if (multiversion.has(q) && installed.some((p) => pool.solvables[p]!.name === qs.name)) {
+    if (multiversion.has(q) && installed.some((p) => pool.solvables[p]!.name === qs.name && installedAfter.has(p))) {
       const same = installed.find((p) => pool.solvables[p]!.name === qs.name && pool.solvables[p]!.evr === qs.evr && pool.solvables[p]!.arch === qs.arch);
-      steps.push({ kind: same ? 'multireinstall' : 'multiinstall', p: q });
+      steps.push({ kind: same ? 'reinstall' : 'install', p: q });
       continue;
     }
     steps.push({ kind: 'install', p: q });
