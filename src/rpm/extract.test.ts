@@ -152,3 +152,25 @@ test('device nodes need root; setuid bits need root', async (t) => {
   }
 
 });
+
+test('hardlink groups become hardlinks whichever member carries the data', async (t) => {
+  for (const carrier of ['first', 'last']) {
+    const files: MkFile[] = [
+      { path: '/x/a', mode: 0o100644, data: 'shared', inode: 7, ...(carrier === 'last' ? { cpioData: '' } : {}) },
+      { path: '/x/b', mode: 0o100644, data: 'shared', inode: 7, ...(carrier === 'first' ? { cpioData: '' } : {}) },
+      { path: '/x/e1', mode: 0o100644, data: '', inode: 9 },
+      { path: '/x/e2', mode: 0o100644, data: '', inode: 9 },
+    ];
+    const { target, res } = await extractBytes(t, files);
+    await res;
+    assert.equal(readFileSync(join(target, 'x/a'), 'utf8'), 'shared', carrier);
+    assert.equal(lstatSync(join(target, 'x/a')).ino, lstatSync(join(target, 'x/b')).ino, carrier);
+    assert.equal(lstatSync(join(target, 'x/e1')).ino, lstatSync(join(target, 'x/e2')).ino, carrier);
+  }
+  // no member carries the data
+  const { res } = await extractBytes(t, [
+    { path: '/a', mode: 0o100644, data: 'shared', inode: 7, cpioData: '' },
+    { path: '/b', mode: 0o100644, data: 'shared', inode: 7, cpioData: '' },
+  ]);
+  await assert.rejects(res, (e) => isDriftlessError(e, 'RPM_CPIO_MISSING_FILE'));
+});

@@ -19,7 +19,7 @@ import { DriftlessError } from '../core/errors.js';
 import { silentReport, type Report } from '../core/report.js';
 import type { RpmPackage } from './package.js';
 import { readPayload } from './payload.js';
-import { carriesContent, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type RpmFile } from './files.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type RpmFile } from './files.js';
 
 export interface ExtractOptions {
   report?: Report;
@@ -104,22 +104,19 @@ export async function extractPackage(pkg: RpmPackage, dest: string, opts: Extrac
   const root = await fsp.realpath(dest);
   const result: ExtractResult = { files: 0, bytes: 0, skipped: [] };
   const dirs: Array<{ target: string; mode: number; mtime: number }> = [];
-  /** Hardlink members waiting for the member that carries the data. */
+  /** Hardlink members (by group) waiting for the member that carries the data. */
   const pendingLinks = new Map<number, RpmFile[]>();
-  const written = new Map<number, string>();
   const root0 = isRoot();
 
-  const linkMembers = async (carrier: RpmFile, carrierTarget: string) => {
-    for (const f of pendingLinks.get(carrier.index) ?? []) {
-      const parts = safeComponents(f.path);
-      const dir = await ensureParents(root, parts.slice(0, -1), f.path);
-      const target = join(dir, parts[parts.length - 1]!);
-      const tmp = tmpName(dir, parts[parts.length - 1]!);
-      await fsp.link(carrierTarget, tmp);
-      await publish(tmp, target, f.path);
-      result.files++;
-    }
-    pendingLinks.delete(carrier.index);
+  /** Hardlink groups (by first index) → the published path that holds their data. */
+  const groupTarget = new Map<number, string>();
+  const linkTo = async (existing: string, f: RpmFile) => {
+    const parts = safeComponents(f.path);
+    const dir = await ensureParents(root, parts.slice(0, -1), f.path);
+    const tmp = tmpName(dir, parts[parts.length - 1]!);
+    await fsp.link(existing, tmp);
+    await publish(tmp, join(dir, parts[parts.length - 1]!), f.path);
+    result.files++;
   };
 
   for await (const e of readPayload(pkg, { verifyDigests: opts.verifyDigests ?? true })) {
@@ -136,12 +133,17 @@ export async function extractPackage(pkg: RpmPackage, dest: string, opts: Extrac
     const dir = await ensureParents(root, parts.slice(0, -1), f.path);
     const target = join(dir, name);
     if (type === S_IFREG) {
-      if (f.nlink > 1 && !carriesContent(f)) {
-        // data comes with the group's last member
-        const carrier = f.links[f.links.length - 1]!;
-        const list = pendingLinks.get(carrier) ?? [];
-        list.push(f);
-        pendingLinks.set(carrier, list);
+      const group = f.links[0]!;
+      if (f.nlink > 1 && e.entry.size === 0 && (f.size > 0 || groupTarget.has(group))) {
+        // the data comes with another member of the group (normally the last): link to it
+        const have = groupTarget.get(group);
+        if (have) {
+          await linkTo(have, f);
+        } else {
+          const list = pendingLinks.get(group) ?? [];
+          list.push(f);
+          pendingLinks.set(group, list);
+        }
         continue;
       }
       if (e.entry.size > maxFile) throw new DriftlessError('RPM_EXTRACT_TOO_LARGE', `${f.path}: ${e.entry.size} bytes exceeds the per-file limit ${maxFile}`, { path: f.path });
@@ -162,9 +164,12 @@ export async function extractPackage(pkg: RpmPackage, dest: string, opts: Extrac
       }
       await fh.close();
       await publish(tmp, target, f.path);
-      written.set(f.index, target);
       result.files++;
-      if (f.nlink > 1) await linkMembers(f, target);
+      if (f.nlink > 1) {
+        groupTarget.set(f.links[0]!, target);
+        for (const m of pendingLinks.get(f.links[0]!) ?? []) await linkTo(target, m);
+        pendingLinks.delete(f.links[0]!);
+      }
       continue;
     }
     if (type === S_IFLNK) {

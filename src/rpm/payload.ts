@@ -148,6 +148,8 @@ export async function* readCpio(
 async function* walkCpio(r: ByteReader, files: RpmFile[], byKey: Map<string, number>, opts: ReadPayloadOptions & { digestAlgo?: string; path?: string }): AsyncGenerator<PayloadEntry> {
   const path = opts.path;
   const seen = new Uint8Array(files.length);
+  /** Hardlink groups (by first index) whose data has been seen. */
+  const groupData = new Set<number>();
   const err = (code: string, msg: string, offset: number) => new DriftlessError(code, msg, { offset, path, hint: 'the payload is corrupt or does not match the header' });
   for (;;) {
     const pad = (4 - (r.offset % 4)) % 4;
@@ -204,7 +206,8 @@ async function* walkCpio(r: ByteReader, files: RpmFile[], byKey: Map<string, num
         const type = file.mode & S_IFMT;
         if ((entry.mode & S_IFMT) !== type) throw err('RPM_CPIO_MISMATCH', `${name}: file type in payload differs from the header`, at);
         const expected = type === S_IFREG ? file.size : type === S_IFLNK ? file.size : 0;
-        if (entry.size !== expected && !(type === S_IFREG && entry.size === 0 && !carriesContent(file))) {
+        // In a hardlink group one member (normally the last) carries the data, the others are empty.
+        if (entry.size !== expected && !(type === S_IFREG && entry.size === 0 && file.nlink > 1)) {
           throw err('RPM_CPIO_SIZE_MISMATCH', `${name}: payload size ${entry.size} differs from header size ${expected}`, at);
         }
       } else if (!opts.allowUnknown) {
@@ -216,6 +219,10 @@ async function* walkCpio(r: ByteReader, files: RpmFile[], byKey: Map<string, num
     if (file) {
       if (seen[file.index]) throw err('RPM_CPIO_DUPLICATE', `${file.path} appears twice in the payload`, at);
       seen[file.index] = 1;
+      if (file.nlink > 1 && entry.size > 0) {
+        if (groupData.has(file.links[0]!)) throw err('RPM_CPIO_DUPLICATE', `${file.path}: hardlink group data appears twice in the payload`, at);
+        groupData.add(file.links[0]!);
+      }
     }
     let left = entry.size;
     const dataStart = r.offset;
@@ -259,6 +266,9 @@ async function* walkCpio(r: ByteReader, files: RpmFile[], byKey: Map<string, num
   for (const f of files) {
     if (!seen[f.index] && !(f.flags & FileFlag.GHOST)) {
       throw new DriftlessError('RPM_CPIO_MISSING_FILE', `${f.path} is in the header but not in the payload`, { path, offset: r.offset });
+    }
+    if (f.nlink > 1 && f.size > 0 && (f.mode & S_IFMT) === S_IFREG && !groupData.has(f.links[0]!)) {
+      throw new DriftlessError('RPM_CPIO_MISSING_FILE', `${f.path}: no member of its hardlink group carries data in the payload`, { path, offset: r.offset });
     }
   }
   // Drain trailing padding so decompression errors at the very end still surface.
