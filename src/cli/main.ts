@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { renderError } from './render.js';
 import { registerVercmp } from './commands/vercmp.js';
 import { registerDemo } from './commands/demo.js';
+import { registerTestsolv } from './commands/testsolv.js';
 import { registerRpm } from './commands/rpm.js';
 import { registerRpmBuild } from './commands/rpm-build.js';
 import { registerRepo } from './commands/repo.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerVercmp(program);
   registerDemo(program);
+  registerTestsolv(program);
   registerRpm(program);
   registerRpmBuild(program);
   registerRepo(program);
