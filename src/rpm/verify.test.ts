@@ -452,3 +452,35 @@ test('rpmsigdig.at "key id collision": the other certificate with the same key i
     if (imported.length === 1) assertSameVerdict(other, rpmkeysK(db, [out]).get(out), 'collision, other key');
   }
 });
+
+test('fuzz (fixed seed): mutated signed packages never pass, and fail only with coded errors', async () => {
+  const src = readFileSync(rpm('hello-2.0-1.x86_64-signed.rpm'));
+  const { size } = decodeHeader(src, 96);
+  const mainAt = 96 + size + ((8 - (size % 8)) % 8);
+  const keyring = await Keyring.fromFiles([key('rpm.org-rsa-2048-test.pub')]);
+  let seed = 0x5eed1234;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const { openPackageBytes } = await import('./package.js');
+  const { verifyOpenedPackage } = await import('./verify.js');
+  let rejected = 0;
+  for (let i = 0; i < 150; i++) {
+    const b = Uint8Array.from(src);
+    // half the mutations target the signature header (where the OpenPGP packets are)
+    const at = i % 2 ? 96 + rand(size) : rand(b.length);
+    b[at]! ^= 1 + rand(255);
+    let r: PackageVerification | undefined;
+    try {
+      r = await verifyOpenedPackage(await openPackageBytes(b, { path: `mutant-${i}` }), { keyring });
+    } catch (e) {
+      assert.match(String((e as { code?: string }).code), /^[A-Z]+_[A-Z_]+$/, `mutation at ${at}: uncoded ${String(e)}`);
+      rejected++;
+      continue;
+    }
+    if (r.ok) assert.ok(at < mainAt, `mutation at ${at} (main header/payload) passed verification`);
+    else rejected++;
+  }
+  assert.ok(rejected > 50, `only ${rejected} mutants rejected`);
+});
