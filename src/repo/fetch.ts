@@ -4,6 +4,9 @@
  * `CACHE/objects/…`; only bytes that match both land there, and the index records where they
  * came from. A checksum mismatch is retried from the next mirror (sources that take `attempt`),
  * then fails with REPO_CHECKSUM_MISMATCH naming the file, expected and actual digests.
+ * With a resumable source (http), bytes of a failed download stay in `CACHE/partial/` and the
+ * next fetch of the same file continues with a Range request; wrong bytes there are discarded
+ * (the final digest check covers the whole file).
  *
  *   const cache = await openCache('/var/cache/driftless')
  *   const r = await fetchToStore(source, { relPath: 'Packages/a.rpm', checksum: { type: 'sha256', value }, size }, cache)
@@ -11,6 +14,9 @@
  *   await fetchAll(source, items, cache, { concurrency: 4, report })
  */
 import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { DriftlessError, isDriftlessError } from '../core/errors.js';
 import { ContentStore } from '../core/cas.js';
 import { silentReport, type Report } from '../core/report.js';
@@ -62,6 +68,8 @@ export interface FetchResult {
 }
 
 const DEFAULT_MAX = 4 * 1024 ** 3;
+/** Partial files being written by this process (two fetches of one file must not share one). */
+const activePartials = new Set<string>();
 
 function normAlgo(t: string): string {
   const a = t.toLowerCase().replace(/-/g, '');
@@ -115,10 +123,40 @@ export async function fetchToStore(source: RepoSource, item: FetchItem, cache: C
         yield c;
       }
     };
+    // Resumable sources keep what arrived in CACHE/partial/ so a later run continues from there.
+    const partial = (source as { resumable?: boolean }).resumable && algo && want ? join(cache.root, 'partial', `${algo}-${want}`) : undefined;
+    const claimed = partial !== undefined && !activePartials.has(partial);
+    let fh: FileHandle | undefined;
+    let have = 0;
     try {
-      const body = await source.open(item.relPath, openOpts);
+      if (claimed) {
+        activePartials.add(partial!);
+        await fsp.mkdir(dirname(partial!), { recursive: true });
+        have = (await fsp.stat(partial!).catch(() => undefined))?.size ?? 0;
+        if (item.size !== undefined && have > item.size) {
+          await fsp.rm(partial!, { force: true });
+          have = 0;
+        }
+        fh = await fsp.open(partial!, 'a');
+        if (have > 0) report.info('repo.resume', `${item.relPath}: resuming after ${have} bytes`, { relPath: item.relPath, offset: have });
+      }
+      const body = await source.open(item.relPath, { ...openOpts, startOffset: have } as RepoOpenOptions);
+      const chain = async function* () {
+        if (have > 0) {
+          let n = 0;
+          for await (const c of createReadStream(partial!, { start: 0, end: have - 1 })) {
+            n += (c as Buffer).length;
+            yield c as Buffer;
+          }
+          if (n !== have) throw new DriftlessError('REPO_TRUNCATED', `${partial}: partial download changed while reading`);
+        }
+        for await (const c of body) {
+          if (fh) await fh.write(c);
+          yield c;
+        }
+      };
       const expectedSha256 = algo === 'sha256' ? want : undefined;
-      const put = await cache.store.putStream(counted(body), {
+      const put = await cache.store.putStream(counted(chain()), {
         expectedSha256,
         expectedSize: item.size,
         maxSize: openOpts.maxSize,
@@ -141,12 +179,24 @@ export async function fetchToStore(source: RepoSource, item: FetchItem, cache: C
         digests: algo && algo !== 'sha256' && want ? { [algo]: want } : undefined,
       });
       report.info('repo.fetched', `${item.relPath} (${put.size} bytes)`, { relPath: item.relPath, sha256: put.sha256, size: put.size, attempt });
+      await fh?.close();
+      fh = undefined;
+      if (claimed) await fsp.rm(partial!, { force: true });
       return { relPath: item.relPath, sha256: put.sha256, size: put.size, path: cache.store.objectPath(put.sha256), cached: false };
     } catch (e) {
       const err = mapError(e, url, item, algo);
-      if (err.code !== 'REPO_CHECKSUM_MISMATCH' && err.code !== 'REPO_SIZE_MISMATCH' && err.code !== 'REPO_TRUNCATED') throw err;
+      await fh?.close();
+      fh = undefined;
+      const fatal = err.code !== 'REPO_CHECKSUM_MISMATCH' && err.code !== 'REPO_SIZE_MISMATCH' && err.code !== 'REPO_TRUNCATED';
+      // keep the partial file only when the transfer broke off; wrong or excess bytes start over
+      const keep = ['REPO_DOWNLOAD_FAILED', 'REPO_TIMEOUT', 'REPO_ABORTED'].includes(err.code);
+      if (claimed && !keep) await fsp.rm(partial!, { force: true });
+      if (fatal) throw err;
       lastErr = err;
       report.warn(err.code, `${err.message}${attempt + 1 < attempts ? '; retrying from the next mirror' : ''}`, { relPath: item.relPath, attempt });
+    } finally {
+      await fh?.close();
+      if (claimed) activePartials.delete(partial!);
     }
   }
   throw lastErr!;

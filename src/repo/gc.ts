@@ -2,7 +2,8 @@
  * `driftless cache gc`: shrink a cache directory (store + index + parsed-metadata cache).
  *
  * Always: forget index rows whose object is gone, delete store objects the index does not know
- * (left by a crash between rename and index write), and delete temp files older than an hour.
+ * (left by a crash between rename and index write), and delete temp files older than an hour
+ * (partial downloads: older than the age limit).
  * Then, never touching pinned objects (CacheIndex.pin) or digests in `keep`:
  * - objects not used for `maxAgeDays` (default 30) are removed;
  * - if the store is still above `maxBytes`, least recently used objects go until it fits;
@@ -125,6 +126,7 @@ export async function gcCache(root: string, opts: GcOptions = {}): Promise<GcRes
     // 6. stale temp files and old parsed-metadata cache files
     result.tempFiles = await sweep(join(root, 'tmp'), now - TMP_GRACE_SECONDS, dry, () => true);
     result.metadataFiles = await sweep(join(root, 'repo-metadata'), cutoff, dry, (n) => n.endsWith('.dlmc'));
+    result.tempFiles += await sweep(join(root, 'partial'), cutoff, dry, () => true);
 
     result.removed.sort();
     result.kept = rows.size;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFaultyServer, type FaultyServer } from '../../test/helpers/faulty-http.js';
 import { tempDir } from '../../test/helpers/cli.js';
@@ -176,6 +176,30 @@ test('slow headers time out (REPO_TIMEOUT); a mid-body stall resumes', async (t)
   const a = srv.log.filter((e) => e.path === '/r/Packages/a.rpm');
   assert.equal(a.length, 2);
   assert.match(a[1]!.range ?? '', /^bytes=60000-$/);
+  await assertStoreClean(c);
+});
+
+test('an interrupted download resumes in a later fetch from CACHE/partial', async (t) => {
+  const srv = await startFaultyServer(t, { files: files('/r'), faults: [{ path: '/r/Packages/a.rpm', kind: 'drop', afterBytes: 80_000, times: 2 }] });
+  const s = await source(t, srv, ['/r/'], { retries: 0 });
+  const c = cacheFor(t);
+  await rejectsCode(fetchToStore(s, item(), c), 'REPO_DOWNLOAD_FAILED');
+  const partial = join(c.root, 'partial', `sha256-${sha256(PKG)}`);
+  assert.equal(readFileSync(partial).length, 80_000);
+  await rejectsCode(fetchToStore(s, item(), c), 'REPO_DOWNLOAD_FAILED');
+  assert.equal(readFileSync(partial).length, 160_000);
+  assert.equal(srv.log.at(-1)!.range, 'bytes=80000-');
+  const r = await fetchToStore(s, item(), c);
+  assert.equal(r.sha256, sha256(PKG));
+  assert.equal(srv.log.at(-1)!.range, 'bytes=160000-');
+  assert.throws(() => readFileSync(partial));
+  // a corrupt partial file is caught by the digest check and thrown away
+  srv.fault({ path: '/r/Packages/b.rpm', kind: 'drop', afterBytes: 10_000, times: 1 });
+  await rejectsCode(fetchToStore(s, item('Packages/b.rpm', PKG2), c), 'REPO_DOWNLOAD_FAILED');
+  const p2 = join(c.root, 'partial', `sha256-${sha256(PKG2)}`);
+  writeFileSync(p2, Buffer.alloc(10_000, 7));
+  assert.equal((await fetchToStore(s, item('Packages/b.rpm', PKG2), c, { attempts: 2 })).sha256, sha256(PKG2));
+  assert.throws(() => readFileSync(p2));
   await assertStoreClean(c);
 });
 

@@ -51,6 +51,8 @@ export interface HttpLocation {
 export interface HttpOpenOptions extends RepoOpenOptions {
   /** Start with the mirror at this index (mod mirror count): callers retry after a bad digest. */
   attempt?: number;
+  /** Resume: yield the file from this byte on (the caller already holds the bytes before it). */
+  startOffset?: number;
 }
 
 const DEFAULTS = {
@@ -124,6 +126,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /** An http(s) repository with mirrors, retries and resume. */
 export class HttpRepoSource implements RepoSource {
   readonly location: string;
+  /** open() honours `startOffset` (fetch.ts keeps partial downloads for such sources). */
+  readonly resumable = true;
   private readonly o: typeof DEFAULTS & { report: Report };
   private readonly sem: Semaphore;
   private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
@@ -218,7 +222,7 @@ export class HttpRepoSource implements RepoSource {
     for (const [i, url] of urls.entries()) {
       let bytes: Buffer;
       try {
-        bytes = await readAll(await this.download([url], { ...opts, maxSize: Math.min(opts.maxSize ?? Infinity, this.o.maxListBytes) }));
+        bytes = await readAll(await this.download([url], { ...opts, startOffset: undefined, maxSize: Math.min(opts.maxSize ?? Infinity, this.o.maxListBytes) }));
       } catch (e) {
         lastErr = e;
         continue;
@@ -244,9 +248,9 @@ export class HttpRepoSource implements RepoSource {
    * Stream one file, trying `urls` in order. Resolves once a response is under way (so a
    * missing file rejects here), then yields the body; failures after that resume or move on.
    */
-  async download(urls: string[], opts: RepoOpenOptions = {}): Promise<AsyncIterable<Uint8Array>> {
+  async download(urls: string[], opts: HttpOpenOptions = {}): Promise<AsyncIterable<Uint8Array>> {
     const o = this.o;
-    const st = { mirror: 0, tries: 0, offset: 0, errors: [] as AttemptError[] };
+    const st = { mirror: 0, tries: 0, offset: Math.max(0, opts.startOffset ?? 0), errors: [] as AttemptError[] };
     const label = urls[0] ?? '';
     const release = await this.sem.acquire();
     const next = async (): Promise<{ res: IncomingMessage; skip: number; total?: number }> => {
