@@ -5,7 +5,7 @@
  * every package and print a summary. Later stages (repository, compose) extend it.
  * It writes only under out/demo/ (repo/ and repo-v2/ are rebuilt from scratch each run).
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { sourceDateEpoch } from '../../core/time.js';
@@ -30,12 +30,14 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('run the offline end-to-end demo (writes only under out/demo/)')
     .option('--source-date-epoch <n>', 'build timestamp (default: $SOURCE_DATE_EPOCH, else 2024-01-01)')
-    .action(async (opts: { sourceDateEpoch?: string }, cmd: Command) => {
+    .option('-o, --output <dir>', 'output directory (default: out/demo/ in the repository)')
+    .action(async (opts: { sourceDateEpoch?: string; output?: string }, cmd: Command) => {
       const ctx = cliContext(cmd);
       const epoch = sourceDateEpoch(opts.sourceDateEpoch);
       const started = performance.now();
-      const repoDir = join(DEMO_OUT, 'repo');
-      const v2Dir = join(DEMO_OUT, 'repo-v2');
+      const outDir = opts.output ? resolve(opts.output) : DEMO_OUT;
+      const repoDir = join(outDir, 'repo');
+      const v2Dir = join(outDir, 'repo-v2');
       const repo = await buildSampleRepo(repoDir, { epoch, report: ctx.report });
       const v2 = await buildSampleRepo(v2Dir, { epoch, report: ctx.report, definitionsDir: SAMPLE_REPO_V2_DIR });
       const seconds = (performance.now() - started) / 1000;
