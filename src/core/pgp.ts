@@ -271,6 +271,8 @@ export async function verifyDetached(
   const config = {
     ...(opts.allowSha1 === false ? {} : { rejectMessageHashAlgorithms: new Set([openpgp.enums.hash.md5, openpgp.enums.hash.ripemd]) }),
     minRSABits: 1024,
+    // rpm verifies DSA (older distributions signed with DSA keys); openpgp.js rejects it by default
+    rejectPublicKeyAlgorithms: new Set([openpgp.enums.publicKey.elgamal]),
   } as openpgp.PartialConfig;
   let best: SignatureVerdict | undefined;
   for (const key of candidates) {
