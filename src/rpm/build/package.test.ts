@@ -208,3 +208,21 @@ test('passphrase-protected keys sign with the passphrase and fail clearly withou
   const b = await buildRpm(loaded, { epoch: EPOCH, signingKey: privateKey, passphrase: 'sesame' });
   assert.equal(b.signedBy?.length, 16);
 });
+
+test('rpmsign --addsign signs an unsigned package in place (the reserved space absorbs it)', async (t) => {
+  if (!requireTool(t, 'rpmsign', 'rpmkeys', 'gpg', 'gpgconf')) return;
+  const { path, built } = await build(t);
+  const home = tempDir(t, 'driftless-gnupg-');
+  const env = { GNUPGHOME: home };
+  t.after(() => run('gpgconf', ['--kill', 'gpg-agent'], { env }));
+  assert.equal(run('gpg', ['--batch', '--import', join(keys, 'demo-rsa3072.secret.asc')], { env }).status, 0);
+  const fpr = '084F85A24F2E680CE4710FE4438778CEA79D3D04';
+  const s = run('rpmsign', ['--define', `_gpg_name ${fpr}`, '--define', `__gpg ${run('sh', ['-c', 'command -v gpg']).stdout.trim()}`, '--addsign', path], { env });
+  assert.equal(s.status, 0, s.stderr);
+  assert.equal(statSync(path).size, built.bytes.length, 'signed in place, same size');
+  const db = tempDir(t);
+  assert.equal(run('rpmkeys', ['--dbpath', db, '--import', join(keys, 'demo-rsa3072.public.asc')]).status, 0);
+  const k = run('rpmkeys', ['--dbpath', db, '-Kv', path]);
+  assert.equal(k.status, 0, k.stdout + k.stderr);
+  assert.match(k.stdout, /Header V4 RSA\/SHA\d+ Signature, key ID [0-9a-f]*a79d3d04: OK/i);
+});
