@@ -57,42 +57,47 @@ export interface ReadPayloadOptions {
 const NAME_MAX = 4096;
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-/** Pull reader over a chunk stream with a byte position. */
+/** Pull reader over a chunk stream with a byte position; copies only bytes that straddle chunks. */
 class ByteReader {
   private chunk: Uint8Array = new Uint8Array(0);
   private pos = 0;
   private eof = false;
   offset = 0;
   constructor(private readonly it: AsyncIterator<Uint8Array>) {}
-  private async more(): Promise<boolean> {
+  private async next(): Promise<boolean> {
     if (this.eof) return false;
     const r = await this.it.next();
     if (r.done) {
       this.eof = true;
       return false;
     }
-    const rest = this.chunk.subarray(this.pos);
-    if (rest.length === 0) this.chunk = r.value;
-    else {
-      const m = new Uint8Array(rest.length + r.value.length);
-      m.set(rest, 0);
-      m.set(r.value, rest.length);
-      this.chunk = m;
-    }
+    this.chunk = r.value;
     this.pos = 0;
     return true;
   }
   /** Exactly n bytes, or undefined at EOF (fewer available). */
   async take(n: number): Promise<Uint8Array | undefined> {
-    while (this.chunk.length - this.pos < n) if (!(await this.more())) return undefined;
-    const out = this.chunk.subarray(this.pos, this.pos + n);
-    this.pos += n;
+    if (this.chunk.length - this.pos >= n) {
+      const out = this.chunk.subarray(this.pos, this.pos + n);
+      this.pos += n;
+      this.offset += n;
+      return out;
+    }
+    const out = new Uint8Array(n);
+    let have = 0;
+    while (have < n) {
+      if (this.chunk.length - this.pos === 0 && !(await this.next())) return undefined;
+      const k = Math.min(n - have, this.chunk.length - this.pos);
+      out.set(this.chunk.subarray(this.pos, this.pos + k), have);
+      this.pos += k;
+      have += k;
+    }
     this.offset += n;
     return out;
   }
   /** Up to n bytes of the current chunk (at least 1), or undefined at EOF. */
   async some(n: number): Promise<Uint8Array | undefined> {
-    if (this.chunk.length - this.pos === 0 && !(await this.more())) return undefined;
+    while (this.chunk.length - this.pos === 0) if (!(await this.next())) return undefined;
     const k = Math.min(n, this.chunk.length - this.pos);
     const out = this.chunk.subarray(this.pos, this.pos + k);
     this.pos += k;
