@@ -155,6 +155,8 @@ export async function collectFiles(def: PackageDefinition, baseDir: string, opts
           if (out.has(p)) throw bad(`${p} is listed twice`, p);
           out.set(p, f.mode !== undefined && r.kind === 'file' ? { ...r, mode: S_IFREG | perm(0o644) } : r);
         }
+      } else if (out.has(path)) {
+        throw bad(`${path} is listed twice`, path);
       } else if (st.isFile()) {
         if (st.size > MAX_FILE_SIZE) throw bad(`${src}: ${st.size} bytes exceeds the 4 GiB cpio limit`, src);
         budget.left -= st.size;

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDriftlessError } from '../../core/errors.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempDir } from '../../../test/helpers/cli.js';
 import { parseDefinition } from './schema.js';
 import { buildRpm } from './package.js';
@@ -61,6 +63,7 @@ test('automatic provides and rpmlib requires follow the features used', () => {
 
 test('file problems are RPM_BUILD_FILE errors', async (t) => {
   const dir = tempDir(t);
+  writeFileSync(join(dir, 'f'), 'f');
   const cases = [
     `${head}files:\n  - { path: /a/../etc/passwd, content: x }\n`,
     `${head}files:\n  - { path: /b, hardlink: /missing }\n`,
@@ -69,6 +72,7 @@ test('file problems are RPM_BUILD_FILE errors', async (t) => {
     `${head}files:\n  - { path: /l, symlink: x, caps: cap_net_raw=ep }\n`,
     `${head}files:\n  - { path: /only-attrs, mode: 0644 }\n`,
     `${head}files:\n  - { path: /a, content: x }\n  - { path: /a/b, content: y }\n`,
+    `${head}files:\n  - { path: /a, content: x }\n  - { path: /a, from: ./f }\n`,
     `${head}files:\n  - { path: /l, symlink: /usr }\n  - { path: /l/b, content: y }\n`,
   ];
   for (const text of cases) {
