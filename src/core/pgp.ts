@@ -54,7 +54,6 @@ const HASH_NAMES: Record<number, string> = { 1: 'MD5', 2: 'SHA1', 3: 'RIPEMD160'
 /** Hashes we accept in signatures (MD5 and RIPEMD-160 are rejected, as by every current verifier). */
 const SUPPORTED_HASH = new Set([2, 8, 9, 10, 11, 12, 14]);
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** Public key algorithm name for an RFC 9580 id ('RSA', 'EdDSA', ...). */
 export function publicKeyAlgorithmName(id: number): string {
