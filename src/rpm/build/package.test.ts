@@ -226,3 +226,24 @@ test('rpmsign --addsign signs an unsigned package in place (the reserved space a
   assert.equal(k.status, 0, k.stdout + k.stderr);
   assert.match(k.stdout, /Header V4 RSA\/SHA\d+ Signature, key ID [0-9a-f]*a79d3d04: OK/i);
 });
+
+test('multi-frame zstd payloads (large packages) read, verify and install with real rpm', async (t) => {
+  if (!requireTool(t, 'rpm', 'rpm2cpio', 'cpio')) return;
+  const dir = tempDir(t);
+  writeFixture(dir);
+  const loaded = { def: parseDefinition(DEFINITION), baseDir: dir };
+  const one = await buildRpm(loaded, { epoch: EPOCH });
+  const multi = await buildRpm(loaded, { outDir: join(dir, 'multi'), epoch: EPOCH, frameSize: 100 });
+  assert.notEqual(one.sha256, multi.sha256);
+  const k = run('rpm', ['-Kv', multi.path!]);
+  assert.equal(k.status, 0, k.stdout + k.stderr);
+  const list = run('sh', ['-c', `rpm2cpio '${multi.path}' | cpio -it --quiet`]);
+  assert.equal(list.status, 0, list.stderr);
+  assert.ok(list.stdout.includes('./usr/share/tpkg/sub/run.sh'));
+  if (process.getuid?.() !== 0) return;
+  const root = tempDir(t);
+  const common = ['--root', root, '--dbpath', '/var/lib/rpm'];
+  assert.equal(run('rpm', ['-i', ...common, '--nodeps', '--noscripts', '--nosignature', multi.path!]).status, 0);
+  const v = run('rpm', ['-V', ...common, '--nodeps', 'tpkg']);
+  assert.equal(v.stdout.trim(), '', v.stdout);
+});

@@ -37,6 +37,8 @@ export interface BuildOptions {
   passphrase?: string;
   /** zstd level (PAYLOADFLAGS). Default 19. */
   compressionLevel?: number;
+  /** Input bytes per zstd frame (default payload.ts FRAME_SIZE); small values are for tests. */
+  frameSize?: number;
   report?: Report;
 }
 
@@ -96,7 +98,7 @@ export async function buildRpm(loaded: LoadedDefinition, opts: BuildOptions): Pr
   const files = await collectFiles(def, loaded.baseDir, { epoch: opts.epoch });
   const inodes = assignInodes(files);
   const deps = packageDependencies(def, files);
-  const payload = await buildPayload(files, inodes, { level });
+  const payload = await buildPayload(files, inodes, { level, frameSize: opts.frameSize });
   const header = buildMainHeader({ def, files, inodes, deps, payload, epoch: opts.epoch, compressionLevel: level });
 
   const unsigned = sigHeaderBytes(sigEntries(header, payload.compressed, payload.archiveSize, RESERVED_SPACE));

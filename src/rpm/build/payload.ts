@@ -1,7 +1,8 @@
 /**
  * The package payload: a cpio newc archive of the (non-ghost) files with "./"-prefixed names,
  * laid out as rpm 4.18 writes it — files in header order, hardlink sets at the end with all
- * members consecutive and the content on the last member — then zstd-compressed.
+ * members consecutive and the content on the last member — then zstd-compressed (in 64 MiB
+ * frames, so memory stays bounded).
  *
  *   const p = await buildPayload(files, inodes, { level: 19 })   // { compressed, archiveSize, ... }
  */
@@ -38,7 +39,7 @@ export function assignInodes(files: FileRecord[]): number[] {
 }
 
 /** Build and compress the cpio payload. `mtime`s come from the records (already clamped). */
-export async function buildPayload(files: FileRecord[], inodes: number[], opts: { level: number }): Promise<Payload> {
+export async function buildPayload(files: FileRecord[], inodes: number[], opts: { level: number; frameSize?: number }): Promise<Payload> {
   const w = new CpioWriter();
   const chunks: Uint8Array[] = [];
   const sets = new Map<number, number[]>();
@@ -64,12 +65,40 @@ export async function buildPayload(files: FileRecord[], inodes: number[], opts: 
     });
   }
   for (const c of w.trailer()) chunks.push(c);
-  const cpio = Buffer.concat(chunks);
-  const compressed = await zstdCompress(cpio, opts.level);
+  // Compress in frames of at most `frameSize` input bytes (zstd readers, rpm's included, read
+  // concatenated frames as one stream): memory stays bounded for large payloads, and payloads
+  // up to one frame compress exactly as a single zstdCompress call would.
+  const frameSize = opts.frameSize ?? FRAME_SIZE;
+  const alt = createHash('sha256');
+  const out: Uint8Array[] = [];
+  let slice: Uint8Array[] = [];
+  let sliceLen = 0;
+  const flush = async () => {
+    if (!sliceLen) return;
+    const input = slice.length === 1 ? slice[0]! : Buffer.concat(slice, sliceLen);
+    alt.update(input);
+    out.push(await zstdCompress(input, opts.level));
+    slice = [];
+    sliceLen = 0;
+  };
+  for (let c of chunks) {
+    while (c.length) {
+      const take = Math.min(c.length, frameSize - sliceLen);
+      slice.push(c.subarray(0, take));
+      sliceLen += take;
+      c = c.subarray(take);
+      if (sliceLen === frameSize) await flush();
+    }
+  }
+  await flush();
+  const compressed = out.length === 1 ? out[0]! : Buffer.concat(out);
   return {
     compressed,
-    archiveSize: cpio.length,
+    archiveSize: w.size,
     digest: createHash('sha256').update(compressed).digest('hex'),
-    digestAlt: createHash('sha256').update(cpio).digest('hex'),
+    digestAlt: alt.digest('hex'),
   };
 }
+
+/** Input bytes per zstd frame (the window of level 19 is 8 MiB, so little ratio is lost). */
+export const FRAME_SIZE = 64 * 1024 * 1024;
