@@ -104,46 +104,188 @@ export function ruleInfo2str(solver: Solver, rid: number): string {
   }
 }
 
-/** Fill in info rules and solutions for all recorded problems. */
-export function analyzeProblems(solver: Solver): void {
+/** Sort problem elements like libsolv: rules first (by id), then jobs (essential last). */
+function sortElements(solver: Solver, els: number[]): number[] {
+  return els.slice().sort((a, b) => {
+    if (a < 0 && b > 0) return 1;
+    if (a > 0 && b < 0) return -1;
+    if (a < 0 && b < 0) {
+      const af = solver.jobs[-a - 1]!.how & JOB_ESSENTIAL;
+      const bf = solver.jobs[-b - 1]!.how & JOB_ESSENTIAL;
+      if (af !== bf) return af - bf;
+    }
+    return a - b;
+  });
+}
+
+const JOB_ESSENTIAL = 0x020000;
+
+function enableFeatureFor(solver: Solver, v: number): void {
   const rs = solver.rules.rules;
-  for (const pr of solver.problems) {
-    pr.infoRule = findProblemRule(solver, pr);
-    const sols: Solution[] = [];
-    const seenJobs = new Set<number>();
-    for (const id of pr.rules) {
-      const r = rs[id]!;
-      switch (r.cls) {
-        case RuleClass.JOB: {
-          if (r.job === undefined || seenJobs.has(r.job)) break;
-          seenJobs.add(r.job);
-          sols.push({ source: -(r.job + 1), elements: [{ kind: 'deljob', job: r.job }] });
-          break;
+  if (v > 0 && rs[v]!.cls === RuleClass.UPDATE) {
+    const fr = solver.featureRules.get(rs[v]!.info.from!);
+    if (fr !== undefined && rs[fr]!.lits.length) rs[fr]!.disabled = false;
+  }
+}
+
+/** Find a set of rules whose removal makes the problem go away, starting with `sug`. */
+function refineSuggestion(solver: Solver, problem: number[], sug: number, essentialok: boolean): number[] {
+  const rs = solver.rules.rules;
+  const essential = (v: number) => v < 0 && (solver.jobs[-v - 1]!.how & JOB_ESSENTIAL) !== 0;
+  if (!essentialok && essential(sug)) return [];
+  const refined = [sug];
+  for (const v of problem) if (v !== sug) solver.enableProblem(v);
+  if (sug < 0) solver.reenablePolicyRules();
+  enableFeatureFor(solver, sug);
+  for (const w of solver.weakrules) if (rs[w] && rs[w]!.cls !== RuleClass.LEARNT) rs[w]!.disabled = false;
+  const disabled: number[] = [];
+  let ok = true;
+  for (let guard = 0; guard < 1000; guard++) {
+    const saved = solver.problems;
+    solver.problems = [];
+    solver.resetSat();
+    solver.runSat(false, false);
+    const found = solver.problems;
+    solver.problems = saved;
+    if (!found.length) break;
+    const prob = found[0]!.rules;
+    const disabledcnt = disabled.length;
+    let nother = 0;
+    let nfeature = 0;
+    let nupdate = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      for (const v of prob) {
+        if (!essentialok && essential(v)) continue;
+        if (sug !== v) {
+          const j = problem.findIndex((x) => x === v || (pass > 0 && x === sug));
+          if (j >= 0 && problem[j] === v) continue;
         }
-        case RuleClass.UPDATE:
-        case RuleClass.FEATURE: {
-          const p = r.info.from!;
-          sols.push({ source: id, elements: [{ kind: 'erase', p }] });
-          break;
-        }
-        case RuleClass.DISTUPGRADE: {
-          const p = r.info.from!;
-          sols.push({ source: id, elements: [solver.isInstalledPkg(p) ? { kind: 'erase', p } : { kind: 'allow', q: p }] });
-          break;
-        }
-        case RuleClass.INFARCH:
-        case RuleClass.BLACK:
-        case RuleClass.STRICT_REPO_PRIORITY:
-          sols.push({ source: id, elements: [{ kind: 'allow', q: r.info.from! }] });
-          break;
-        case RuleClass.BEST: {
-          const pos = r.lits.filter((l) => l > 0);
-          sols.push({ source: id, elements: pos.slice(0, 1).map((q) => ({ kind: 'allow' as const, q })) });
-          break;
-        }
-        default: break;
+        if (v > 0 && rs[v]!.cls === RuleClass.FEATURE) nfeature++;
+        else if (v > 0 && rs[v]!.cls === RuleClass.UPDATE) nupdate++;
+        else nother++;
+        disabled.push(v);
+      }
+      if (disabled.length !== disabledcnt) break;
+    }
+    if (disabled.length === disabledcnt) {
+      ok = false;
+      break;
+    }
+    if (!nother && nupdate && nfeature) {
+      const keep = disabled.slice(disabledcnt).filter((v) => !(v > 0 && rs[v]!.cls === RuleClass.FEATURE));
+      disabled.length = disabledcnt;
+      disabled.push(...keep);
+      nfeature = 0;
+    }
+    if (disabled.length === disabledcnt + 1) {
+      const v = disabled[disabledcnt]!;
+      if (!nfeature && v !== sug) refined.push(v);
+      solver.disableProblem(v);
+      if (v < 0) solver.reenablePolicyRules();
+      enableFeatureFor(solver, v);
+    } else {
+      for (const v of disabled.slice(disabledcnt)) {
+        solver.disableProblem(v);
+        enableFeatureFor(solver, v);
       }
     }
-    pr.solutions = sols;
+  }
+  for (const v of disabled) solver.enableProblem(v);
+  for (const v of problem) solver.enableProblem(v);
+  solver.reenablePolicyRules();
+  for (const v of problem) solver.disableProblem(v);
+  return ok ? refined : [];
+}
+
+/** Solution elements for one disabled rule, read from the decisions of the refined solve. */
+function convertSolution(solver: Solver, why: number): SolutionElement[] {
+  const rs = solver.rules.rules;
+  const dm = solver.sat.dm;
+  const pool = solver.pool;
+  if (why < 0) return [{ kind: 'deljob', job: -why - 1 }];
+  const r = rs[why]!;
+  switch (r.cls) {
+    case RuleClass.INFARCH:
+    case RuleClass.DISTUPGRADE: {
+      const name = pool.solvables[r.info.from!]!.name;
+      for (let i = why; i < rs.length && rs[i]!.cls === r.cls && pool.solvables[rs[i]!.info.from!]!.name === name; i++) {
+        const p = -rs[i]!.lits[0]!;
+        if (p > 0 && dm[p]! > 0) return [{ kind: 'allow', q: p }];
+      }
+      return [];
+    }
+    case RuleClass.UPDATE: {
+      if (r.lits.some((p) => p > 0 && dm[p]! > 0)) return [];
+      const p = r.info.from!;
+      if (dm[p]! > 0) return [];
+      const fr = rs[solver.featureRules.get(p)!]!;
+      const rr = fr.lits.length ? fr : r;
+      const out: SolutionElement[] = [];
+      let rp = 0;
+      if (rr.lits.length > 1) {
+        let mvrp = 0;
+        for (const x of rr.lits) {
+          if (x > 0 && dm[x]! > 0 && !solver.isInstalledPkg(x)) {
+            mvrp = x;
+            if (!solver.multiversion.has(x)) { rp = x; break; }
+          }
+        }
+        if (!rp && mvrp) out.push({ kind: 'replace', p, q: mvrp });
+      }
+      out.push(rp ? { kind: 'replace', p, q: rp } : { kind: 'erase', p });
+      return out;
+    }
+    case RuleClass.BEST: {
+      if (r.lits.some((p) => p > 0 && dm[p]! > 0)) return [];
+      if (r.job !== undefined) return [{ kind: 'deljob', job: r.job }];
+      const p = r.info.from!;
+      if (dm[p]! > 0) return [{ kind: 'allow', q: p }];
+      const fr = rs[solver.featureRules.get(p)!]!;
+      const rr = fr.lits.length ? fr : rs[solver.updateRules.get(p)!]!;
+      const rp = rr.lits.find((x) => x > 0 && dm[x]! > 0 && !solver.isInstalledPkg(x));
+      return rp ? [{ kind: 'allow', q: rp }] : [];
+    }
+    case RuleClass.BLACK:
+    case RuleClass.STRICT_REPO_PRIORITY:
+      return [{ kind: 'allow', q: -r.lits[0]! }];
+    default:
+      return [];
+  }
+}
+
+function createSolutions(solver: Solver, pr: Problem): Solution[] {
+  const problem = sortElements(solver, pr.rules);
+  const sols: Solution[] = [];
+  let essentialok = false;
+  for (let i = 0; i < problem.length; i++) {
+    const sug = problem[i]!;
+    const refined = refineSuggestion(solver, problem, sug, essentialok);
+    let elements = refined.flatMap((v) => convertSolution(solver, v));
+    if (!elements.length) {
+      if (sols.length || i + 1 < problem.length) continue;
+      if (!essentialok) {
+        essentialok = true;
+        i = -1;
+        continue;
+      }
+      for (const v of problem) {
+        elements = convertSolution(solver, v);
+        if (elements.length) break;
+      }
+      if (!elements.length) continue;
+    }
+    sols.push({ source: sug, elements });
+  }
+  return sols;
+}
+
+/** Fill in info rules and solutions for all recorded problems. */
+export function analyzeProblems(solver: Solver): void {
+  if (!solver.problems.length) return;
+  const probs = solver.problems;
+  for (const pr of probs) pr.infoRule = findProblemRule(solver, pr);
+  for (const pr of probs) {
+    pr.solutions = createSolutions(solver, pr);
+    solver.problems = probs;
   }
 }

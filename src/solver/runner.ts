@@ -62,6 +62,8 @@ export async function runTestcase(file: string, opts: { write?: boolean } = {}):
   let diffs = '';
   let output = '';
   let poolFlagsReset = false;
+  let reuse = false;
+  let prevSolver: Solver | null = null;
   const readInline = (): string => {
     const out: string[] = [];
     while (li < lines.length && lines[li]!.startsWith('#>')) out.push(lines[li++]!.slice(2));
@@ -74,6 +76,7 @@ export async function runTestcase(file: string, opts: { write?: boolean } = {}):
     let kinds = new Set<string>();
     let prepared = false;
     const genids: number[] = [];
+    let nextReuse = false;
     const prepare = () => {
       if (!prepared) { pool.createWhatProvides(); prepared = true; }
     };
@@ -144,6 +147,7 @@ export async function runTestcase(file: string, opts: { write?: boolean } = {}):
           else expected = await readFile(resolve(dir, pieces[2]!), 'utf8').catch(() => '');
         }
       } else if (cmd === 'nextjob') {
+        nextReuse = pieces[1] === 'reusesolver';
         break;
       } else if (cmd === 'disable' && pieces.length === 3) {
         prepare();
@@ -184,10 +188,14 @@ export async function runTestcase(file: string, opts: { write?: boolean } = {}):
     }
     while (genids.length) jobs.push({ how: JOB.NOOP | JOB.PROVIDES, what: genids.pop()! });
     prepare();
-    if (expected === null && !opts.write) continue;
+    const useReuse = reuse;
+    reuse = nextReuse;
+    if (expected === null && !opts.write) { prevSolver = null; continue; }
     sections++;
     const solver = new Solver(pool, lists);
     solver.flags = solverFlags;
+    if (useReuse && prevSolver) solver.reuseFrom(prevSolver);
+    prevSolver = solver;
     solver.solve(jobs);
     if (!kinds.size || (kinds.size === 1 && kinds.has('reusesolver'))) kinds = new Set(['transaction', 'problems']);
     const got = solverResult(solver, kinds);

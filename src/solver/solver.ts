@@ -178,13 +178,27 @@ export class Solver implements PolicyState, SolverSetup {
     }
   }
 
+  /** Package rules and the packages they cover, kept for a solver that is reused. */
+  addedMap: Uint8Array | null = null;
+
+  /** Start from the package rules of an earlier solve on the same pool (libsolv's "reusesolver"). */
+  reuseFrom(prev: Solver): void {
+    if (!prev.addedMap) return;
+    this.addedMap = prev.addedMap.slice();
+    for (let i = 1; i < prev.pkgRulesEnd; i++) {
+      const r = prev.rules.rules[i]!;
+      this.rules.add(RuleClass.PKG, r.lits.slice(), { ...r.info });
+    }
+  }
+
   /** Run the solver; returns the number of problems. */
   solve(jobs: Job[]): number {
     const pool = this.pool;
     this.jobs = jobs;
     this.processJobMaps();
     // package rules
-    const added = new Uint8Array(pool.solvables.length);
+    const added = this.addedMap ?? new Uint8Array(pool.solvables.length);
+    this.addedMap = added;
     const ctx: PkgRuleContext = {
       pool, rules: this.rules, added, multiversion: this.multiversion, keepexplicitobsoletes: this.flags.keepexplicitobsoletes,
       strongrecommends: this.flags.strongrecommends,
@@ -210,11 +224,15 @@ export class Solver implements PolicyState, SolverSetup {
     addInfarchRules(this, added);
     addDupRules(this, added);
     addBestRules(this);
-    disablePolicyRules(this);
+    this.applyPolicyRules();
     addChoiceRules(this, this.pkgRulesEnd);
     this.sat = new Sat(pool.solvables.length, this.rules);
     this.runSat(true);
+    const mainSat = this.sat;
+    const mainBranches = this.branches;
     analyzeProblems(this);
+    this.sat = mainSat;
+    this.branches = mainBranches;
     return this.problems.length;
   }
 
@@ -417,21 +435,157 @@ export class Solver implements PolicyState, SolverSetup {
 
   private analyzeUnsolvable(conflict: number, disablerules: boolean): number {
     const proof = this.sat.proof(conflict);
+    const rs = this.rules.rules;
     const weak = proof.filter((r) => this.weakrules.has(r));
     if (weak.length) {
-      const recs = weak.filter((r) => this.rules.rules[r]!.info.type === RuleInfo.PKG_RECOMMENDS);
-      for (const r of recs) this.disableProblemRule(r);
-      const last = Math.max(...weak);
-      this.disableProblemRule(last);
-      if (this.rules.rules[last]!.cls === RuleClass.CHOICE) this.disableRelatedChoiceRules(last);
+      let last = Math.max(...weak);
+      const isRec = (r: number) => rs[r]!.info.type === RuleInfo.PKG_RECOMMENDS && r < this.pkgRulesEnd;
+      if (isRec(last) || weak.some(isRec)) {
+        const recs = weak.filter(isRec);
+        if (recs.length && (isRec(last) || last < this.pkgRulesEnd)) {
+          for (const r of recs) rs[r]!.disabled = true;
+          this.resetSat();
+          return 0;
+        }
+      }
+      if (rs[last]!.cls === RuleClass.CHOICE) this.disableRelatedChoiceRules(last);
+      else this.fixProblem(this.toProblemId(last));
+      void last;
+      last = 0;
       this.resetSat();
       return 0;
     }
-    if (!disablerules) return -1;
-    this.problems.push({ proof, rules: proof.filter((r) => this.rules.rules[r]!.cls !== RuleClass.PKG && this.rules.rules[r]!.cls !== RuleClass.LEARNT) });
-    for (const r of this.problems[this.problems.length - 1]!.rules) this.disableProblemRule(r);
-    this.resetSat();
-    return 0;
+    const elements: number[] = [];
+    for (const r of proof) {
+      if (r < this.pkgRulesEnd || rs[r]!.cls === RuleClass.LEARNT) continue;
+      const v = this.toProblemId(r);
+      if (!elements.includes(v)) elements.push(v);
+    }
+    if (this.allowuninstallAll || this.allowuninstallmap.size) {
+      if (this.autoUninstall(elements)) {
+        this.resetSat();
+        return 0;
+      }
+    }
+    this.problems.push({ proof, rules: elements });
+    if (disablerules && elements.length) {
+      for (const v of elements) this.disableProblem(v);
+      this.resetSat();
+      return 0;
+    }
+    return -1;
+  }
+
+  private autoUninstall(elements: number[]): boolean {
+    const rs = this.rules.rules;
+    let lastfeature = 0;
+    let lastupdate = 0;
+    for (const v of elements) {
+      if (v <= 0 || rs[v]!.cls !== RuleClass.UPDATE) continue;
+      const p = rs[v]!.info.from!;
+      if (!this.allowuninstallAll && !this.allowuninstallmap.has(p)) continue;
+      if (!this.pool.isConsidered(p)) continue;
+      if (elements.some((x) => x > 0 && rs[x]!.cls === RuleClass.BEST && rs[x]!.info.from === p)) continue;
+      const fr = rs[this.featureRules.get(p)!]!;
+      if (!fr.lits.length) {
+        if (v > lastfeature) lastfeature = v;
+        if (this.flags.keeporphans && rs[v]!.lits.length === 1 && rs[v]!.lits[0] === p) {
+          lastfeature = v;
+          lastupdate = 0;
+          break;
+        }
+        continue;
+      }
+      if (v > lastupdate) lastupdate = v;
+    }
+    const v = lastupdate || lastfeature;
+    if (!v) return false;
+    this.disableProblem(v);
+    return true;
+  }
+
+  /** Normalise a rule id to its problem element: jobs become -(job index + 1), dup/infarch rules the first of their name. */
+  toProblemId(rid: number): number {
+    const rs = this.rules.rules;
+    const r = rs[rid]!;
+    if (r.cls === RuleClass.JOB) return -(r.job! + 1);
+    if (r.cls === RuleClass.BEST && r.job !== undefined) return -(r.job + 1);
+    if (r.cls === RuleClass.INFARCH || r.cls === RuleClass.DISTUPGRADE) {
+      const name = this.pool.solvables[r.info.from!]!.name;
+      let i = rid;
+      while (i > 1 && rs[i - 1]!.cls === r.cls && this.pool.solvables[rs[i - 1]!.info.from!]!.name === name) i--;
+      return i;
+    }
+    return rid;
+  }
+
+  private sameGroup(v: number): number[] {
+    const rs = this.rules.rules;
+    const r = rs[v]!;
+    if (r.cls !== RuleClass.INFARCH && r.cls !== RuleClass.DISTUPGRADE) return [v];
+    const name = this.pool.solvables[r.info.from!]!.name;
+    const out: number[] = [];
+    for (let i = v; i < rs.length && rs[i]!.cls === r.cls && this.pool.solvables[rs[i]!.info.from!]!.name === name; i++) out.push(i);
+    return out;
+  }
+
+  disableProblem(v: number): void {
+    const rs = this.rules.rules;
+    if (v > 0) {
+      for (const i of this.sameGroup(v)) rs[i]!.disabled = true;
+      return;
+    }
+    const job = -v - 1;
+    for (const r of rs) if ((r.cls === RuleClass.JOB || r.cls === RuleClass.BEST) && r.job === job) r.disabled = true;
+  }
+
+  enableProblem(v: number): void {
+    const rs = this.rules.rules;
+    if (v > 0) {
+      const r = rs[v]!;
+      if (r.cls === RuleClass.FEATURE) {
+        const ur = this.updateRules.get(r.info.from!);
+        if (ur !== undefined && !rs[ur]!.disabled) return;
+      }
+      for (const i of this.sameGroup(v)) rs[i]!.disabled = false;
+      if (r.cls === RuleClass.UPDATE) {
+        const fr = this.featureRules.get(r.info.from!);
+        if (fr !== undefined && rs[fr]!.lits.length) rs[fr]!.disabled = true;
+      }
+      return;
+    }
+    const job = -v - 1;
+    for (const r of rs) if ((r.cls === RuleClass.JOB || r.cls === RuleClass.BEST) && r.job === job) r.disabled = false;
+  }
+
+  /** Disable a problem element and re-enable policy rules the disabled job had switched off. */
+  fixProblem(v: number): void {
+    this.disableProblem(v);
+    if (v < 0) this.reenablePolicyRules();
+  }
+
+  /** Recompute which update/dup/infarch rules the (still enabled) jobs switch off. */
+  reenablePolicyRules(): void {
+    for (const r of this.policyDisabled) this.rules.rules[r]!.disabled = false;
+    this.policyDisabled.clear();
+    this.applyPolicyRules();
+  }
+
+  policyDisabled = new Set<number>();
+
+  applyPolicyRules(): void {
+    const rs = this.rules.rules;
+    const before = rs.map((r) => r.disabled);
+    const saveJobs = this.jobs;
+    const active = new Set<number>();
+    saveJobs.forEach((_, i) => {
+      const jr = rs.filter((r) => r.cls === RuleClass.JOB && r.job === i);
+      if (!jr.length || jr.some((r) => !r.disabled)) active.add(i);
+    });
+    this.jobs = saveJobs.filter((_, i) => active.has(i));
+    disablePolicyRules(this);
+    this.jobs = saveJobs;
+    rs.forEach((r, i) => { if (r.disabled && !before[i]) this.policyDisabled.add(i); });
   }
 
   private disableRelatedChoiceRules(rid: number): void {
@@ -445,15 +599,6 @@ export class Solver implements PolicyState, SolverSetup {
     }
   }
 
-  /** Disable a rule that is part of a problem (all rules of the same job together). */
-  disableProblemRule(r: number): void {
-    const rule = this.rules.rules[r]!;
-    if (rule.cls === RuleClass.JOB && rule.job !== undefined) {
-      for (const x of this.rules.rules) if (x.cls === RuleClass.JOB && x.job === rule.job) x.disabled = true;
-      return;
-    }
-    rule.disabled = true;
-  }
 
   resetSat(): void {
     // drop learnt rules, start from scratch
@@ -487,10 +632,9 @@ export class Solver implements PolicyState, SolverSetup {
     return 1;
   }
 
-  runSat(disablerules: boolean): void {
+  runSat(disablerules: boolean, doweak = !this.flags.ignorerecommended): void {
     let level = 0;
     let systemlevel = 1;
-    const doweak = !this.flags.ignorerecommended;
     let guard = 0;
     for (;;) {
       if (++guard > 100000) break;
