@@ -14,6 +14,7 @@ import { registerRepoCreate } from './commands/repo-create.js';
 import { registerCache } from './commands/cache.js';
 import { registerHost } from './commands/host.js';
 import { registerEmit } from './commands/emit.js';
+import { registerCompose } from './commands/compose.js';
 
 export function buildProgram(): Command {
   const program = new Command('driftless')
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerCache(program);
   registerHost(program);
   registerEmit(program);
+  registerCompose(program);
   return program;
 }
 

@@ -86,6 +86,7 @@ export async function publishDirAtomic(target: string, build: (tmpDir: string) =
   await fsp.mkdir(parent, { recursive: true });
   const tmp = await fsp.mkdtemp(join(parent, `.${basename(target)}.tmp-`));
   try {
+    await fsp.chmod(tmp, 0o755); // mkdtemp makes it private; the published directory is not
     await build(tmp);
     await fsyncDir(tmp);
     const old = `${tmp}.old`;

@@ -13,6 +13,10 @@ import type { TestContext } from 'node:test';
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const fixtures = join(repoRoot, 'test/fixtures');
 const mainTs = join(repoRoot, 'src/cli/main.ts');
+/** tsx's loader as a file URL, so the CLI runs from source whatever the working directory. */
+export const tsxLoader = import.meta.resolve('tsx');
+/** argv (after node) that runs the CLI from source. */
+export const cliArgv = ['--import', tsxLoader, mainTs];
 
 export interface CliResult {
   status: number;
@@ -22,7 +26,7 @@ export interface CliResult {
 
 /** Run `driftless ARGS` in a child process (from src/ through tsx). */
 export function runCli(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, ['--import', 'tsx', mainTs, ...args], {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [...cliArgv, ...args], {
     cwd: opts.cwd ?? repoRoot,
     input: opts.input,
     encoding: 'utf8',
