@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures, requireTool, run, runCli, tempDir } from '../../test/helpers/cli.js';
-import { inspectPackage, type PackageInfo } from './inspect.js';
+import { inspectPackage, formatTriggerScripts, type PackageInfo } from './inspect.js';
 import { openPackage } from './package.js';
 import { readPayload } from './payload.js';
 import { isDriftlessError } from '../core/errors.js';
@@ -21,25 +21,30 @@ const KIND_TAG: Record<(typeof KINDS)[number], string> = {
 const FIELDS = ['NAME', 'EPOCH', 'VERSION', 'RELEASE', 'ARCH', 'LICENSE', 'SUMMARY', 'SOURCERPM', 'BUILDTIME', 'PAYLOADCOMPRESSOR'];
 
 /** Everything we compare, from one rpm invocation. */
-function rpmQuery(path: string): { ok: boolean; fields: string[]; deps: Record<string, string[]>; files: string[][]; list: string[] } {
+function rpmQuery(path: string): { ok: boolean; fields: string[]; deps: Record<string, string[]>; raw: Record<string, string>; files: string[][]; list: string[] } {
   const qf =
     FIELDS.map((f) => `%{${f}}`).join('\\x1f') + '\\n' +
     KINDS.map((k) => `@@${k}\\n[%{${KIND_TAG[k]}}\\n]`).join('') +
     '@@reqv\\n[%{REQUIREFLAGS:deptype}: %{REQUIRENEVRS}\\n]' +
+    '@@trig\\n[trigger%{TRIGGERTYPE} scriptlet (using %{TRIGGERSCRIPTPROG}) -- %{TRIGGERCONDS}\\n%{TRIGGERSCRIPTS}\\n]' +
+    '@@ftrig\\n[filetrigger%{FILETRIGGERTYPE} scriptlet (using %{FILETRIGGERSCRIPTPROG}) -- %{FILETRIGGERCONDS}\\n%{FILETRIGGERSCRIPTS}\\n]' +
+    '[transfiletrigger%{TRANSFILETRIGGERTYPE} scriptlet (using %{TRANSFILETRIGGERSCRIPTPROG}) -- %{TRANSFILETRIGGERCONDS}\\n%{TRANSFILETRIGGERSCRIPTS}\\n]' +
     '@@files\\n[%{FILENAMES}\\x1f%{FILEMODES}\\x1f%{LONGFILESIZES}\\x1f%{FILEUSERNAME}\\x1f%{FILEGROUPNAME}\\x1f%{FILEDIGESTS}\\x1f%{FILELINKTOS}\\x1f%{FILEFLAGS}\\x1f%{FILECAPS}\\n]';
   const r = run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', qf.replace(/\\x1f/g, '\x1f'), path]);
   const l = run('rpm', ['-qpl', '--nosignature', '--nodigest', path]);
-  if (r.status !== 0) return { ok: false, fields: [], deps: {}, files: [], list: [] };
+  if (r.status !== 0) return { ok: false, fields: [], deps: {}, raw: {}, files: [], list: [] };
   const [head, ...sections] = r.stdout.split('@@');
   const deps: Record<string, string[]> = {};
+  const raw: Record<string, string> = {};
   let files: string[][] = [];
   for (const s of sections) {
     const [name, ...lines] = s.split('\n');
+    raw[name!] = lines.join('\n');
     const items = lines.filter((x) => x !== '');
     if (name === 'files') files = items.map((x) => x.split('\x1f'));
     else deps[name!] = items;
   }
-  return { ok: true, fields: head!.replace(/\n$/, '').split('\x1f'), deps, files, list: l.stdout.split('\n').filter(Boolean) };
+  return { ok: true, fields: head!.replace(/\n$/, '').split('\x1f'), deps, raw, files, list: l.stdout.split('\n').filter(Boolean) };
 }
 
 function compare(path: string, info: PackageInfo, q: ReturnType<typeof rpmQuery>) {
@@ -50,6 +55,8 @@ function compare(path: string, info: PackageInfo, q: ReturnType<typeof rpmQuery>
   if (comp !== undefined) assert.equal(info.payloadCompressor, comp, `${path}: payloadCompressor`);
   for (const k of KINDS) assert.deepEqual(info[k], q.deps[k] ?? [], `${path}: ${k}`);
   assert.deepEqual(info.requiresDetail.map((d) => `${d.type}: ${d.text}`), q.deps.reqv ?? [], `${path}: requires deptype`);
+  assert.equal(formatTriggerScripts(info.triggers, 'trigger'), q.raw.trig ?? '', `${path}: rpm --triggers`);
+  assert.equal(formatTriggerScripts(info.fileTriggers, 'filetrigger') + formatTriggerScripts(info.transFileTriggers, 'transfiletrigger'), q.raw.ftrig ?? '', `${path}: rpm --filetriggers`);
   assert.deepEqual(info.files.length ? info.files.map((f) => f.path) : ['(contains no files)'], q.list, `${path}: rpm -qpl`);
   assert.equal(info.files.length, q.files.length, `${path}: file count`);
   info.files.forEach((f, i) => {
@@ -175,6 +182,15 @@ echo post
 %triggerin -- trig
 echo t
 
+%triggerun -- other < 2
+echo un
+
+%filetriggerin -p /bin/sh -P 1000 -- /usr/lib /usr/lib64
+echo ft
+
+%transfiletriggerpostun -- /usr/share
+echo tft
+
 %changelog
 * Mon Jan 01 2024 A <a@b> - 1
 - first
@@ -205,7 +221,8 @@ test('rpmbuild-made packages (gzip, xz, zstd, bzip2, none): inspect and payload 
     assert.equal(info.epoch, 2);
     assert.ok(info.requires.includes('(a or b)'));
     assert.deepEqual(info.scriptlets.postin?.prog, ['/bin/sh']);
-    assert.equal(info.triggers[0]?.name, 'trig');
+    assert.deepEqual(info.triggers.map((x) => [x.type, x.conditions]), [['in', ['trig']], ['un', ['other < 2']]]);
+    assert.deepEqual(info.fileTriggers.map((x) => [x.type, x.conditions, x.priority]), [['in', ['/usr/lib', '/usr/lib64'], 1000]]);
     assert.equal(info.changelog.length, 1);
     const ghost = info.files.find((f) => f.path === '/var/log/dt.log')!;
     assert.deepEqual(ghost.flags, ['ghost']);

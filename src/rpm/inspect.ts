@@ -13,7 +13,7 @@ import { detectCompression } from '../core/compression.js';
 import type { Header } from './header.js';
 import { openPackage, type RpmPackage, type OpenPackageOptions } from './package.js';
 import { packageFiles, type RpmFile } from './files.js';
-import { headerDeps, packageDeps, depType, type RpmDepKind } from './depformat.js';
+import { headerDeps, packageDeps, depType, formatRpmDep, type RpmDepKind } from './depformat.js';
 import { DepFlag, Tag } from './tags.js';
 
 export interface InspectFile {
@@ -39,14 +39,14 @@ export interface Scriptlet {
   flags: number;
 }
 
+/** One trigger script with the conditions that fire it (rpm groups them per script). */
 export interface Trigger {
+  /** 'in', 'un', 'postun' or 'prein' (rpm's triggertype of the script's first condition). */
   type: string;
-  name: string;
-  flags: number;
-  version: string;
-  /** rpm's text for the condition ('foo >= 1.0'). */
-  condition: string;
+  /** Conditions as rpm prints them ('foo < 2', '/usr/lib'). */
+  conditions: string[];
   script: Scriptlet;
+  /** File triggers only. */
   priority?: number;
 }
 
@@ -90,6 +90,7 @@ export interface PackageInfo {
   scriptlets: Record<string, Scriptlet>;
   triggers: Trigger[];
   fileTriggers: Trigger[];
+  transFileTriggers: Trigger[];
   signatureTags: number[];
 }
 
@@ -120,10 +121,11 @@ function triggerType(flags: number): string {
   if (flags & DepFlag.TRIGGERIN) return 'in';
   if (flags & DepFlag.TRIGGERUN) return 'un';
   if (flags & DepFlag.TRIGGERPOSTUN) return 'postun';
-  return 'unknown';
+  return '';
 }
 
-function readTriggers(h: Header, t: { name: number; version: number; flags: number; index: number; scripts: number; prog: number; sflags: number; prio?: number }, prefix = ''): Trigger[] {
+/** Triggers of one family (package, file or transaction file), one entry per script. */
+function readTriggers(h: Header, t: { name: number; version: number; flags: number; index: number; scripts: number; prog: number; sflags: number; prio?: number }): Trigger[] {
   const names = h.getStrings(t.name) ?? [];
   const versions = h.getStrings(t.version) ?? [];
   const flags = h.getNumbers(t.flags) ?? [];
@@ -132,29 +134,21 @@ function readTriggers(h: Header, t: { name: number; version: number; flags: numb
   const progs = h.getStrings(t.prog) ?? [];
   const sflags = h.getNumbers(t.sflags) ?? [];
   const prios = t.prio !== undefined ? h.getNumbers(t.prio) ?? [] : [];
-  return names.map((name, i) => {
-    const f = flags[i] ?? 0;
-    const ix = index[i] ?? 0;
-    const version = versions[i] ?? '';
+  return scripts.map((body, i) => {
+    const conds = names.map((n, j) => ({ n, j })).filter(({ j }) => index[j] === i);
     const tr: Trigger = {
-      type: prefix + triggerType(f),
-      name,
-      flags: f,
-      version,
-      condition: headerDepText(name, f, version),
-      script: { body: scripts[ix] ?? '', prog: progs[ix] !== undefined ? [progs[ix]!] : [], flags: sflags[ix] ?? 0 },
+      type: conds.length ? triggerType(flags[conds[0]!.j] ?? 0) : '',
+      conditions: conds.map(({ n, j }) => formatRpmDep(n, flags[j] ?? 0, versions[j] ?? '')),
+      script: { body, prog: progs[i] !== undefined ? [progs[i]!] : [], flags: sflags[i] ?? 0 },
     };
-    if (prios[ix] !== undefined) tr.priority = prios[ix];
+    if (prios[i] !== undefined) tr.priority = prios[i];
     return tr;
   });
 }
 
-function headerDepText(name: string, flags: number, evr: string): string {
-  let s = name;
-  const sense = flags & (DepFlag.LESS | DepFlag.GREATER | DepFlag.EQUAL);
-  if (sense) s += ' ' + (sense & DepFlag.LESS ? '<' : '') + (sense & DepFlag.GREATER ? '>' : '') + (sense & DepFlag.EQUAL ? '=' : '');
-  if (evr) s += ` ${evr}`;
-  return s;
+/** The text `rpm -qp --triggers` (file: `--filetriggers`) prints for these triggers. */
+export function formatTriggerScripts(triggers: Trigger[], prefix: string): string {
+  return triggers.map((t) => `${prefix}${t.type} scriptlet (using ${t.script.prog[0] ?? ''}) -- ${t.conditions.join(', ')}\n${t.script.body}\n`).join('');
 }
 
 function inspectFile(f: RpmFile): InspectFile {
@@ -186,8 +180,8 @@ export async function inspectOpened(pkg: RpmPackage): Promise<PackageInfo> {
     }
     payloadCompressor = detectCompression(Buffer.concat(parts));
   }
-  const ft = (names: [number, number, number, number, number, number, number, number], prefix: string) =>
-    readTriggers(h, { name: names[0], version: names[1], flags: names[2], index: names[3], scripts: names[4], prog: names[5], sflags: names[6], prio: names[7] }, prefix);
+  const ft = (n: [number, number, number, number, number, number, number, number]) =>
+    readTriggers(h, { name: n[0], version: n[1], flags: n[2], index: n[3], scripts: n[4], prog: n[5], sflags: n[6], prio: n[7] });
   return {
     ...(pkg.path ? { path: pkg.path } : {}),
     name,
@@ -229,10 +223,8 @@ export async function inspectOpened(pkg: RpmPackage): Promise<PackageInfo> {
     })),
     scriptlets: scriptlets(h),
     triggers: readTriggers(h, { name: Tag.TRIGGERNAME, version: Tag.TRIGGERVERSION, flags: Tag.TRIGGERFLAGS, index: Tag.TRIGGERINDEX, scripts: Tag.TRIGGERSCRIPTS, prog: Tag.TRIGGERSCRIPTPROG, sflags: Tag.TRIGGERSCRIPTFLAGS }),
-    fileTriggers: [
-      ...ft([Tag.FILETRIGGERNAME, Tag.FILETRIGGERVERSION, Tag.FILETRIGGERFLAGS, Tag.FILETRIGGERINDEX, Tag.FILETRIGGERSCRIPTS, Tag.FILETRIGGERSCRIPTPROG, Tag.FILETRIGGERSCRIPTFLAGS, Tag.FILETRIGGERPRIORITIES], 'file-'),
-      ...ft([Tag.TRANSFILETRIGGERNAME, Tag.TRANSFILETRIGGERVERSION, Tag.TRANSFILETRIGGERFLAGS, Tag.TRANSFILETRIGGERINDEX, Tag.TRANSFILETRIGGERSCRIPTS, Tag.TRANSFILETRIGGERSCRIPTPROG, Tag.TRANSFILETRIGGERSCRIPTFLAGS, Tag.TRANSFILETRIGGERPRIORITIES], 'transfile-'),
-    ],
+    fileTriggers: ft([Tag.FILETRIGGERNAME, Tag.FILETRIGGERVERSION, Tag.FILETRIGGERFLAGS, Tag.FILETRIGGERINDEX, Tag.FILETRIGGERSCRIPTS, Tag.FILETRIGGERSCRIPTPROG, Tag.FILETRIGGERSCRIPTFLAGS, Tag.FILETRIGGERPRIORITIES]),
+    transFileTriggers: ft([Tag.TRANSFILETRIGGERNAME, Tag.TRANSFILETRIGGERVERSION, Tag.TRANSFILETRIGGERFLAGS, Tag.TRANSFILETRIGGERINDEX, Tag.TRANSFILETRIGGERSCRIPTS, Tag.TRANSFILETRIGGERSCRIPTPROG, Tag.TRANSFILETRIGGERSCRIPTFLAGS, Tag.TRANSFILETRIGGERPRIORITIES]),
     signatureTags: pkg.signature.entries.map((e) => e.tag),
   };
 }
@@ -259,6 +251,8 @@ export function formatSummary(i: PackageInfo): string {
   }
   const sc = Object.keys(i.scriptlets);
   if (sc.length) lines.push(`Scriptlets  : ${sc.join(', ')}`);
-  if (i.triggers.length || i.fileTriggers.length) lines.push(`Triggers    : ${i.triggers.length} package, ${i.fileTriggers.length} file`);
+  if (i.triggers.length || i.fileTriggers.length || i.transFileTriggers.length) {
+    lines.push(`Triggers    : ${i.triggers.length} package, ${i.fileTriggers.length} file, ${i.transFileTriggers.length} transaction file`);
+  }
   return lines.join('\n');
 }
