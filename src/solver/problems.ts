@@ -37,33 +37,78 @@ export function solvable2str(pool: Pool, p: number): string {
   return `${pool.strs[s.name]}-${pool.strs[s.evr]}${s.arch ? `.${pool.strs[s.arch]}` : ''}`;
 }
 
-/** Pick the most descriptive rule of a problem (requires before conflicts before jobs). */
+/** Pick the rule that best describes a problem (libsolv's findproblemrule preferences). */
 export function findProblemRule(solver: Solver, pr: Problem): number {
   const rs = solver.rules.rules;
-  let req = 0;
-  let reqInst = 0;
-  let con = 0;
-  let sys = 0;
-  let job = 0;
-  let other = 0;
-  for (const id of pr.proof) {
-    const r = rs[id]!;
-    if (r.cls === RuleClass.PKG) {
-      const t = r.info.type;
-      if (t === RuleInfo.PKG_NOTHING_PROVIDES_DEP || t === RuleInfo.PKG_NOT_INSTALLABLE) {
-        if (!req || rs[req]!.info.type === RuleInfo.PKG_REQUIRES) req = id;
-      } else if (t === RuleInfo.PKG_REQUIRES) {
-        const from = r.info.from!;
-        if (solver.isInstalledPkg(from)) { if (!reqInst) reqInst = id; }
-        else if (!req) req = id;
-      } else if (!con) con = id;
-    } else if (r.cls === RuleClass.JOB) {
-      if (!job) job = id;
-    } else if (r.cls === RuleClass.UPDATE || r.cls === RuleClass.FEATURE) {
-      if (!sys) sys = id;
-    } else if (!other) other = id;
+  const pool = solver.pool;
+  const inst = (p: number) => solver.isInstalledPkg(p);
+  let reqr = 0;
+  let conr = 0;
+  let sysr = 0;
+  let jobr = 0;
+  let blkr = 0;
+  let scpr = 0;
+  let reqset = 0;
+  let conset = false;
+  let jobassert = 0;
+  for (const rid of pr.proof) {
+    const r = rs[rid]!;
+    if (r.cls === RuleClass.JOB && r.lits.length === 1 && r.lits[0]! > 0) { jobassert = r.lits[0]!; break; }
   }
-  return req || reqInst || con || other || sys || job || pr.proof[0] || 0;
+  for (const rid of pr.proof) {
+    const r = rs[rid]!;
+    const lits = r.lits;
+    switch (r.cls) {
+      case RuleClass.JOB: case RuleClass.INFARCH: case RuleClass.DISTUPGRADE: case RuleClass.BEST: case RuleClass.YUMOBS:
+        if (!jobr) jobr = rid;
+        continue;
+      case RuleClass.UPDATE: case RuleClass.FEATURE:
+        if (!sysr) sysr = rid;
+        continue;
+      case RuleClass.BLACK:
+        if (!blkr) blkr = rid;
+        continue;
+      case RuleClass.STRICT_REPO_PRIORITY:
+        if (!scpr) scpr = rid;
+        continue;
+      case RuleClass.PKG:
+        break;
+      default:
+        continue;
+    }
+    if (lits.length === 2 && lits[1]! < 0) {
+      if (pool.installed && !conset && lits[0]! < 0 && (inst(-lits[0]!) || inst(-lits[1]!))) {
+        conr = rid;
+        conset = true;
+      }
+      if (!conr) conr = rid;
+      continue;
+    }
+    if (lits.length === 1 && reqset < 3) {
+      if (reqr > 0 && lits[0]! < -1) {
+        const op = -rs[reqr]!.lits[0]!;
+        if (op > 1 && pool.solvables[op]!.arch !== pool.solvables[-lits[0]!]!.arch && pool.solvables[-lits[0]!]!.arch !== pool.noarch) continue;
+      }
+      reqr = rid;
+      reqset = 3;
+    } else if (jobassert && lits[0] === -jobassert) {
+      reqr = rid;
+      reqset = 2;
+    } else if (pool.installed && lits[0]! < 0 && inst(-lits[0]!) && reqset <= 1) {
+      reqr = rid;
+      reqset = 1;
+    } else if (!reqr) reqr = rid;
+  }
+  if (reqr && conr && pool.installed && rs[reqr]!.lits[0]! < 0 && rs[conr]!.lits[0]! < 0) {
+    const s = -rs[reqr]!.lits[0]!;
+    const s1 = -rs[conr]!.lits[0]!;
+    const s2 = -rs[conr]!.lits[1]!;
+    let cp = 0;
+    if (s === s1 && inst(s2)) cp = s2;
+    else if (s === s2 && inst(s1)) cp = s1;
+    if (cp && pool.solvables[s1]!.name !== pool.solvables[s2]!.name && !inst(s) && rs[reqr]!.lits.includes(cp)) return conr;
+  }
+  return reqr || conr || blkr || scpr || sysr || jobr || pr.proof[0] || 0;
 }
 
 /** Problem description text for a rule. */

@@ -215,37 +215,45 @@ export class Sat {
     return [rlev, id];
   }
 
-  /** All rules that took part in deriving a level-1 conflict (learnt rules expanded). */
+  /**
+   * The proof of a level-1 conflict in libsolv's order: the conflicting rule, then the reason of
+   * every involved decision walking the trail backwards. Learnt rules stay in the list; use
+   * expandLearnt() to replace them by the rules they came from.
+   */
   proof(conflict: number): number[] {
     const rules = this.rs.rules;
-    const out = new Set<number>();
-    const seenVar = new Uint8Array(this.nvars);
-    const pos = new Map<number, number>();
-    for (let i = 0; i < this.q.length; i++) pos.set(Math.abs(this.q[i]!), i);
-    const stack = [conflict];
-    const addRule = (ri: number) => {
-      const todo = [ri];
-      while (todo.length) {
-        const x = todo.pop()!;
-        const rr = rules[x]!;
-        if (rr.cls === RuleClass.LEARNT && rr.why) todo.push(...rr.why);
-        else out.add(x);
-      }
-    };
-    while (stack.length) {
-      const ri = stack.pop()!;
-      addRule(ri);
-      for (const l of rules[ri]!.lits) {
-        const v = l > 0 ? l : -l;
-        if (seenVar[v]) continue;
-        seenVar[v] = 1;
-        const i = pos.get(v);
-        if (i === undefined) continue;
-        const w = this.why[i]!;
-        if (w > 0) stack.push(w);
+    const involved = new Uint8Array(this.nvars);
+    const out = [conflict];
+    for (const l of rules[conflict]!.lits) involved[l > 0 ? l : -l] = 1;
+    for (let idx = this.q.length - 1; idx >= 0; idx--) {
+      const lit = this.q[idx]!;
+      const v = lit > 0 ? lit : -lit;
+      if (!involved[v] || v === 1) continue;
+      const why = this.why[idx]!;
+      if (!why) continue;
+      out.push(why);
+      for (const l of rules[why]!.lits) {
+        if (l === lit) continue;
+        involved[l > 0 ? l : -l] = 1;
       }
     }
-    return [...out].sort((a, b) => a - b);
+    return out;
+  }
+
+  /** Replace learnt rules in a proof by their origins (recursively), keeping first occurrences. */
+  expandLearnt(proof: number[]): number[] {
+    const rules = this.rs.rules;
+    const out: number[] = [];
+    const seen = new Set<number>();
+    const visit = (r: number) => {
+      if (seen.has(r)) return;
+      seen.add(r);
+      const rr = rules[r]!;
+      if (rr.cls === RuleClass.LEARNT && rr.why) for (const x of rr.why) visit(x);
+      else out.push(r);
+    };
+    for (const r of proof) visit(r);
+    return out;
   }
 }
 

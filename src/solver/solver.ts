@@ -434,7 +434,7 @@ export class Solver implements PolicyState, SolverSetup {
   decisionRule = new Map<number, number>();
 
   private analyzeUnsolvable(conflict: number, disablerules: boolean): number {
-    const proof = this.sat.proof(conflict);
+    const proof = this.sat.expandLearnt(this.sat.proof(conflict));
     const rs = this.rules.rules;
     const weak = proof.filter((r) => this.weakrules.has(r));
     if (weak.length) {
