@@ -5,7 +5,7 @@
  *   hello.rpm: digests signatures OK
  *   hello.rpm: digests SIGNATURES NOT OK (MISSING KEY: 4344591e1964c5fc)
  *   hello.rpm: DIGESTS SIGNATURES NOT OK
- *   hello.rpm: digests OK (UNSIGNED; allowed by --allow-unsigned)
+ *   hello.rpm: digests OK                   (--allow-unsigned, no verified signature; warns on stderr)
  *   junk.rpm: NOT OK (RPM_BAD_LEAD: …)
  *
  * `-v` adds the `rpmkeys -Kv` item lines; `--json` prints { ok, results: [...] }.
