@@ -37,6 +37,12 @@ test('keyring reads armored, binary and secret keys; lists key ids and fingerpri
   assert.equal(kr.info().find((k) => k.keyId === '036824f0ac60aed6')?.version, 6);
 });
 
+test('a file with several armored key blocks yields every key (as rpmkeys --import does)', async () => {
+  const bundle = readFileSync(key('rpm.org-rsa-2048-test.pub'), 'utf8') + '\n' + readFileSync(key('rpm.org-ed25519-test.pub'), 'utf8');
+  const kr = await Keyring.fromArmored([bundle]);
+  assert.deepEqual(kr.fingerprints().sort(), ['152bb32fd9ca982797e835cfb0645aec757bf69e', '771b18d3d7baa28734333c424344591e1964c5fc']);
+});
+
 test('unreadable keys throw PGP_BAD_KEY, or are skipped with a warning when a report is given', async () => {
   await assert.rejects(Keyring.fromArmored(['not a key']), (e) => isDriftlessError(e, 'PGP_BAD_KEY'));
   await assert.rejects(Keyring.fromFiles([key('does-not-exist.asc')]), (e) => isDriftlessError(e, 'PGP_BAD_KEY'));

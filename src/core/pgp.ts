@@ -100,9 +100,16 @@ export class Keyring {
     for (const [i, t] of texts.entries()) {
       const label = labels?.[i] ?? `key input ${i + 1}`;
       try {
-        const parsed = isArmored(t)
-          ? await openpgp.readKeys({ armoredKeys: typeof t === 'string' ? t : Buffer.from(t).toString('utf8') })
-          : await openpgp.readKeys({ binaryKeys: typeof t === 'string' ? Buffer.from(t, 'latin1') : t });
+        const parsed: openpgp.Key[] = [];
+        if (isArmored(t)) {
+          // a file may hold several armored blocks (key bundles); openpgp.js reads only the first
+          const text = typeof t === 'string' ? t : Buffer.from(t).toString('utf8');
+          const blocks = text.match(/-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----[\s\S]*?-----END PGP \1 KEY BLOCK-----/g);
+          if (!blocks) throw new Error('no armored key block found');
+          for (const armoredKeys of blocks) parsed.push(...(await openpgp.readKeys({ armoredKeys })));
+        } else {
+          parsed.push(...(await openpgp.readKeys({ binaryKeys: typeof t === 'string' ? Buffer.from(t, 'latin1') : t })));
+        }
         for (const k of parsed) keys.push(k.isPrivate() ? k.toPublic() : (k as openpgp.PublicKey));
       } catch (e) {
         const err = new DriftlessError('PGP_BAD_KEY', `${label}: not a readable OpenPGP key: ${(e as Error).message}`, {
