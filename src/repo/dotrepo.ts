@@ -18,7 +18,7 @@
  *   const src = openDotRepoSource(defs[0])      // http(s) with mirrors, or a local directory
  *   const keys = await loadDotRepoKeys(defs[0])  // file:// and http(s) gpgkey= entries
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arch as hostArch } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,11 @@ export interface RepoDefinition {
   exclude: string[];
   includepkgs: string[];
   skipIfUnavailable: boolean;
+  /** TLS: verify server certificates (sslverify, default true), extra CA and client certificate files. */
+  sslverify: boolean;
+  sslcacert?: string;
+  sslclientcert?: string;
+  sslclientkey?: string;
   /** Every other key, after variable substitution. */
   extra: Record<string, string>;
   /** Where the definition was read from (for messages). */
@@ -146,7 +151,7 @@ export function parseDotRepo(text: string, opts: DotRepoOptions = {}): RepoDefin
     }
     const get = (k: string) => (s.kv.has(k) ? substituteVars(s.kv.get(k)!, vars) : undefined);
     const list = (k: string) => (get(k) ?? '').split(LIST_SPLIT).filter(Boolean);
-    const known = new Set(['name', 'baseurl', 'mirrorlist', 'metalink', 'enabled', 'gpgcheck', 'pkg_gpgcheck', 'repo_gpgcheck', 'gpgkey', 'priority', 'cost', 'exclude', 'excludepkgs', 'includepkgs', 'skip_if_unavailable']);
+    const known = new Set(['name', 'baseurl', 'mirrorlist', 'metalink', 'enabled', 'gpgcheck', 'pkg_gpgcheck', 'repo_gpgcheck', 'gpgkey', 'priority', 'cost', 'exclude', 'excludepkgs', 'includepkgs', 'skip_if_unavailable', 'sslverify', 'sslcacert', 'sslclientcert', 'sslclientkey']);
     const extra: Record<string, string> = {};
     for (const k of [...s.kv.keys()].sort()) if (!known.has(k)) extra[k] = get(k)!;
     const def: RepoDefinition = {
@@ -164,6 +169,10 @@ export function parseDotRepo(text: string, opts: DotRepoOptions = {}): RepoDefin
       exclude: [...list('exclude'), ...list('excludepkgs')],
       includepkgs: list('includepkgs'),
       skipIfUnavailable: get('skip_if_unavailable') !== undefined ? parseBool(get('skip_if_unavailable')!, 'skip_if_unavailable', where) : false,
+      sslverify: get('sslverify') !== undefined ? parseBool(get('sslverify')!, 'sslverify', where) : true,
+      ...(get('sslcacert') ? { sslcacert: get('sslcacert')!.trim() } : {}),
+      ...(get('sslclientcert') ? { sslclientcert: get('sslclientcert')!.trim() } : {}),
+      ...(get('sslclientkey') ? { sslclientkey: get('sslclientkey')!.trim() } : {}),
       extra,
       source: label,
       line: s.line,
@@ -222,11 +231,27 @@ export async function loadDotRepoFiles(paths: string[], opts: DotRepoOptions = {
   return out;
 }
 
+/** http(s) options from a definition's TLS settings (reads the sslcacert/sslclient* files). */
+export function dotRepoHttpOptions(def: RepoDefinition): HttpSourceOptions {
+  const read = (what: string, p: string) => {
+    try {
+      return readFileSync(/^file:/i.test(p) ? fileURLToPath(p) : p);
+    } catch (e) {
+      throw new DriftlessError('REPO_DOTREPO_INVALID', `[${def.id}] cannot read ${what} ${p}: ${(e as Error).message}`, { path: p, cause: e });
+    }
+  };
+  return {
+    ...(def.sslverify ? {} : { insecure: true }),
+    ...(def.sslcacert ? { ca: read('sslcacert', def.sslcacert) } : {}),
+    ...(def.sslclientcert ? { clientCert: read('sslclientcert', def.sslclientcert), clientKey: def.sslclientkey ? read('sslclientkey', def.sslclientkey) : undefined } : {}),
+  };
+}
+
 /** Open the source a definition describes: http(s) mirrors through HttpRepoSource, else the registry (file://, paths). */
 export function openDotRepoSource(def: RepoDefinition, opts: HttpSourceOptions = {}): RepoSource {
   const http = def.baseurls.filter((u) => /^https?:\/\//i.test(u));
   if (def.mirrorlist || def.metalink || http.length > 0) {
-    return new HttpRepoSource({ baseurls: http, mirrorlist: def.mirrorlist, metalink: def.metalink }, opts);
+    return new HttpRepoSource({ baseurls: http, mirrorlist: def.mirrorlist, metalink: def.metalink }, { ...dotRepoHttpOptions(def), ...opts });
   }
   return openRepoSource(def.baseurls[0]!, { report: opts.report });
 }
@@ -243,7 +268,7 @@ export async function loadDotRepoKeys(def: RepoDefinition, opts: HttpSourceOptio
         throw new DriftlessError('PGP_BAD_KEY', `[${def.id}] cannot read gpgkey ${k}: ${(e as Error).message}`, { path: p, cause: e });
       }
     } else if (/^https?:\/\//i.test(k)) {
-      const src = new HttpRepoSource({ baseurls: [k] }, opts);
+      const src = new HttpRepoSource({ baseurls: [k] }, { ...dotRepoHttpOptions(def), ...opts });
       try {
         texts.push(await readAll(await src.download([k], { maxSize: 1024 * 1024 })));
       } finally {

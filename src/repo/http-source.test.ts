@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFaultyServer, type FaultyServer } from '../../test/helpers/faulty-http.js';
+import { startFaultyServer, TEST_TLS_CERT, type FaultyServer } from '../../test/helpers/faulty-http.js';
 import { tempDir } from '../../test/helpers/cli.js';
 import { HttpRepoSource, backoffDelay, Semaphore, parseHttpLocation, type HttpSourceOptions } from './http-source.js';
 import { openRepoSource, readAll } from './source.js';
 import { fetchAll, fetchToStore, openCache, type Cache } from './fetch.js';
 import { isDriftlessError } from '../core/errors.js';
+import { CollectingReport } from '../core/report.js';
 import type { TestContext } from 'node:test';
 
 const FAST: HttpSourceOptions = { retries: 2, backoffBaseMs: 2, backoffMaxMs: 10, connectTimeoutMs: 300, idleTimeoutMs: 300 };
@@ -175,7 +176,7 @@ test('slow headers time out (REPO_TIMEOUT); a mid-body stall resumes', async (t)
   assert.equal((await fetchToStore(s, item(), c)).sha256, sha256(PKG));
   const a = srv.log.filter((e) => e.path === '/r/Packages/a.rpm');
   assert.equal(a.length, 2);
-  assert.match(a[1]!.range ?? '', /^bytes=60000-$/);
+  assert.match(a[1]!.range ?? '', /^bytes=[1-9]\d*-$/);
   await assertStoreClean(c);
 });
 
@@ -185,13 +186,17 @@ test('an interrupted download resumes in a later fetch from CACHE/partial', asyn
   const c = cacheFor(t);
   await rejectsCode(fetchToStore(s, item(), c), 'REPO_DOWNLOAD_FAILED');
   const partial = join(c.root, 'partial', `sha256-${sha256(PKG)}`);
-  assert.equal(readFileSync(partial).length, 80_000);
+  // how much arrived before the reset depends on the kernel; at most what the server sent
+  const n1 = readFileSync(partial).length;
+  assert.ok(n1 > 0 && n1 <= 80_000, `partial holds ${n1} bytes`);
+  assert.deepEqual(readFileSync(partial), PKG.subarray(0, n1));
   await rejectsCode(fetchToStore(s, item(), c), 'REPO_DOWNLOAD_FAILED');
-  assert.equal(readFileSync(partial).length, 160_000);
-  assert.equal(srv.log.at(-1)!.range, 'bytes=80000-');
+  assert.equal(srv.log.at(-1)!.range, `bytes=${n1}-`);
+  const n2 = readFileSync(partial).length;
+  assert.ok(n2 > n1);
   const r = await fetchToStore(s, item(), c);
   assert.equal(r.sha256, sha256(PKG));
-  assert.equal(srv.log.at(-1)!.range, 'bytes=160000-');
+  assert.equal(srv.log.at(-1)!.range, `bytes=${n2}-`);
   assert.throws(() => readFileSync(partial));
   // a corrupt partial file is caught by the digest check and thrown away
   srv.fault({ path: '/r/Packages/b.rpm', kind: 'drop', afterBytes: 10_000, times: 1 });
@@ -300,6 +305,26 @@ test('bounded concurrency: never more requests in flight than maxConcurrency', a
   const res = await fetchAll(s, items, c, { concurrency: 8 });
   assert.equal(res.length, 8);
   assert.ok(peak <= 2, `peak ${peak}`);
+  await assertStoreClean(c);
+});
+
+test('https: trusted CA works (with resume), unknown CA fails REPO_TLS_FAILED without retries', async (t) => {
+  const srv = await startFaultyServer(t, { files: files('/r'), tls: true, faults: [{ path: '/r/Packages/a.rpm', kind: 'drop', afterBytes: 50_000, times: 1 }] });
+  assert.match(srv.url, /^https:/);
+  const good = new HttpRepoSource({ baseurls: [`${srv.url}/r/`] }, { ...FAST, ca: TEST_TLS_CERT });
+  t.after(() => good.close());
+  const c = cacheFor(t);
+  assert.equal((await fetchToStore(good, item(), c)).sha256, sha256(PKG));
+  const bad = new HttpRepoSource({ baseurls: [`${srv.url}/r/`] }, FAST);
+  t.after(() => bad.close());
+  const before = srv.log.length;
+  await rejectsCode(bad.open('Packages/b.rpm'), 'REPO_TLS_FAILED');
+  assert.equal(srv.log.length, before); // the handshake failed: no request was served
+  const report = new CollectingReport();
+  const insecure = new HttpRepoSource({ baseurls: [`${srv.url}/r/`] }, { ...FAST, insecure: true, report });
+  t.after(() => insecure.close());
+  assert.equal((await readAll(await insecure.open('Packages/b.rpm'))).length, PKG2.length);
+  assert.deepEqual(report.warnings.map((w) => w.code), ['REPO_TLS_INSECURE']);
   await assertStoreClean(c);
 });
 

@@ -40,6 +40,13 @@ export interface HttpSourceOptions {
   maxListBytes?: number;
   userAgent?: string;
   report?: Report;
+  /** Extra CA certificates (PEM) trusted for https, like dnf's sslcacert. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Skip TLS certificate verification (dnf's sslverify=0). Loud and unsafe. */
+  insecure?: boolean;
+  /** Client certificate and key (PEM) for https (dnf's sslclientcert / sslclientkey). */
+  clientCert?: string | Buffer;
+  clientKey?: string | Buffer;
 }
 
 export interface HttpLocation {
@@ -67,7 +74,7 @@ const DEFAULTS = {
   userAgent: 'driftless/0.1',
 };
 
-type FailKind = 'not-found' | 'status' | 'network' | 'timeout' | 'size' | 'too-large';
+type FailKind = 'not-found' | 'status' | 'network' | 'timeout' | 'size' | 'too-large' | 'tls';
 
 /** One failed attempt; `retryable` says whether the same mirror may be asked again. */
 class AttemptError extends Error {
@@ -130,7 +137,7 @@ export class HttpRepoSource implements RepoSource {
   readonly resumable = true;
   private readonly o: typeof DEFAULTS & { report: Report };
   private readonly sem: Semaphore;
-  private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  private readonly agents: { http: HttpAgent; https: HttpsAgent };
   private mirrorsP?: Promise<{ baseurls: string[]; metalink?: Metalink }>;
   /** Mirrors whose repomd.xml did not match the metalink: tried last for every file. */
   private readonly stale = new Set<string>();
@@ -144,6 +151,16 @@ export class HttpRepoSource implements RepoSource {
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
     this.o = { ...DEFAULTS, report: silentReport, ...defined } as typeof DEFAULTS & { report: Report };
     this.sem = new Semaphore(Math.max(1, this.o.maxConcurrency));
+    this.agents = {
+      http: new HttpAgent({ keepAlive: true }),
+      https: new HttpsAgent({
+        keepAlive: true,
+        ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+        ...(opts.clientCert !== undefined ? { cert: opts.clientCert, key: opts.clientKey } : {}),
+        rejectUnauthorized: !opts.insecure,
+      }),
+    };
+    if (opts.insecure) this.o.report.warn('REPO_TLS_INSECURE', `${where.metalink ?? where.mirrorlist ?? where.baseurls?.[0]}: TLS certificates are NOT verified (sslverify=0)`);
     this.location = where.metalink ?? where.mirrorlist ?? where.baseurls?.[0] ?? '(no url)';
     for (const u of [...(where.baseurls ?? []), where.mirrorlist, where.metalink]) {
       if (u !== undefined && !/^https?:\/\//i.test(u)) {
@@ -279,7 +296,7 @@ export class HttpRepoSource implements RepoSource {
         for (;;) {
           try {
             let skip = cur.skip;
-            for await (const raw of cur.res as AsyncIterable<Buffer>) {
+            for await (const raw of bodyChunks(cur.res)) {
               let chunk = raw;
               if (skip > 0) {
                 const n = Math.min(skip, chunk.length);
@@ -402,6 +419,65 @@ export class HttpRepoSource implements RepoSource {
   }
 }
 
+const QUEUE_HIGH = 1 << 20;
+const QUEUE_LOW = 256 << 10;
+
+/**
+ * A response body as chunks, keeping every byte that arrived even when the connection then
+ * breaks (a plain async iterator drops the stream's buffer on error, and resume would then
+ * re-download bytes that had already been received). Backpressure pauses the socket.
+ */
+function bodyChunks(res: IncomingMessage): AsyncIterable<Buffer> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let done = false;
+  let error: unknown;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  res.on('data', (c: Buffer) => {
+    queue.push(c);
+    queued += c.length;
+    if (queued > QUEUE_HIGH) res.pause();
+    notify();
+  });
+  res.on('end', () => {
+    done = true;
+    notify();
+  });
+  res.on('error', (e) => {
+    error ??= e;
+    done = true;
+    notify();
+  });
+  res.on('close', () => {
+    if (!res.complete && error === undefined) error = new Error('connection closed before the end of the body');
+    done = true;
+    notify();
+  });
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const c = queue.shift();
+        if (c) {
+          queued -= c.length;
+          if (queued < QUEUE_LOW && res.isPaused() && !done) res.resume();
+          yield c;
+          continue;
+        }
+        if (done) {
+          if (error !== undefined) throw error;
+          return;
+        }
+        await new Promise<void>((r) => (wake = r));
+      }
+    },
+  };
+}
+
 function checkLimits(n: number, url: string, opts: RepoOpenOptions): void {
   if (opts.maxSize !== undefined && n > opts.maxSize) {
     throw new DriftlessError('REPO_FILE_TOO_LARGE', `${url}: more than ${opts.maxSize} bytes`, { path: url, details: { limit: opts.maxSize } });
@@ -421,6 +497,9 @@ function classify(e: unknown, url: string, signal?: AbortSignal): AttemptError |
   if (signal?.aborted) return new DriftlessError('REPO_ABORTED', `${url}: download aborted`, { path: url, cause: e });
   const err = e as NodeJS.ErrnoException;
   if (err?.cause instanceof AttemptError) return err.cause;
+  if (typeof err?.code === 'string' && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME/.test(err.code)) {
+    return new AttemptError('tls', `TLS: ${err.code} ${err.message}`, url);
+  }
   return new AttemptError('network', err?.code ? `${err.code} ${err.message}` : String(err?.message ?? e), url);
 }
 
@@ -431,6 +510,13 @@ function finalError(errors: AttemptError[], label: string, opts: RepoOpenOptions
   const summary = errors.map((e) => `${e.url}: ${e.message}`).slice(-4).join('; ');
   if (errors.length > 0 && errors.every((e) => e.kind === 'not-found')) {
     return new DriftlessError('REPO_FILE_NOT_FOUND', `${label}: not found on any mirror (${summary})`, { path: label, details });
+  }
+  if (errors.length > 0 && errors.every((e) => e.kind === 'tls' || e.kind === 'not-found')) {
+    return new DriftlessError('REPO_TLS_FAILED', `${label}: TLS verification failed (${summary})`, {
+      path: label,
+      details,
+      hint: 'trust the server\'s CA with sslcacert= (or --ca); sslverify=0 disables the check (unsafe)',
+    });
   }
   if (errors.some((e) => e.kind === 'too-large')) {
     return new DriftlessError('REPO_FILE_TOO_LARGE', `${label}: larger than ${opts.maxSize} bytes (${summary})`, { path: label, details });

@@ -11,6 +11,7 @@
  *   srv.log  // every request: method, path, range, status
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 
@@ -60,7 +61,31 @@ export interface FaultyServerOptions {
   ranges?: boolean;
   /** Hard bound on requests served; later ones get 429 and the socket closed (default 200). */
   maxRequests?: number;
+  /** Serve https with the test certificate (TEST_TLS_CERT, for 127.0.0.1/localhost). */
+  tls?: boolean;
 }
+
+/**
+ * Self-signed test certificate (P-256, SAN IP:127.0.0.1 + DNS:localhost, valid 2000–2100).
+ * Test-only: the private key is public. Clients trust it with `ca: TEST_TLS_CERT`.
+ */
+export const TEST_TLS_CERT = `-----BEGIN CERTIFICATE-----
+MIIBcTCCARegAwIBAgIBATAKBggqhkjOPQQDAjAZMRcwFQYDVQQDDA5kcmlmdGxl
+c3MgdGVzdDAgFw0wMDAxMDEwMDAwMDBaGA8yMTAwMDEwMTAwMDAwMFowGTEXMBUG
+A1UEAwwOZHJpZnRsZXNzIHRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQg
+beifPQAzF6sV8oLVBqnLtKVrV163DXT4iT2wNQT7F/sJjEmlpjgaR6nUbS/f9u2G
+AhB81di03EU89AiWkrVso04wTDAaBgNVHREEEzARhwR/AAABgglsb2NhbGhvc3Qw
+DwYDVR0TAQH/BAUwAwEB/zAdBgNVHQ4EFgQUmjx2Jv7sTA5OIlAeDba4odRWAsIw
+CgYIKoZIzj0EAwIDSAAwRQIgMQBLJS7NMhWwruz093ONqiOhbAl5RCMg+rl9D3co
+ws0CIQCmALbcGIadRsLnR6Uw+hJhoYuf5XENMOJglbFrB1MlFQ==
+-----END CERTIFICATE-----
+`;
+const TEST_TLS_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgzp4+7CFuzFL1Pn09
+Qc8tSqMVzxC94xSRNGekGI59hr+hRANCAAQgbeifPQAzF6sV8oLVBqnLtKVrV163
+DXT4iT2wNQT7F/sJjEmlpjgaR6nUbS/f9u2GAhB81di03EU89AiWkrVs
+-----END PRIVATE KEY-----
+`;
 
 export interface FaultyServer {
   /** `http://127.0.0.1:PORT` (no trailing slash). */
@@ -179,7 +204,7 @@ export async function startFaultyServer(t: TestContext | undefined, opts: Faulty
     else send();
   };
 
-  const server: Server = createServer(handler);
+  const server: Server = opts.tls ? createTlsServer({ key: TEST_TLS_KEY, cert: TEST_TLS_CERT }, handler) : createServer(handler);
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -200,7 +225,7 @@ export async function startFaultyServer(t: TestContext | undefined, opts: Faulty
   };
   t?.after(close);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     log,
     setFile(p, c) {
       files.set(p, Buffer.from(c));
