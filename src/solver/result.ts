@@ -95,7 +95,11 @@ export function solverResult(solver: Solver, kinds: Set<string>): string {
     const rs = solver.rules.rules;
     for (let rid = 1; rid < rs.length; rid++) {
       const r = rs[rid]!;
-      if (r.cls === RuleClass.LEARNT || !r.lits.length) continue;
+      if (r.cls === RuleClass.LEARNT) continue;
+      if (!r.lits.length) {
+        if (r.cls === RuleClass.UPDATE) out.push(`rule ${r.cls} ${md5(['!@SYSTEM'])} -@SYSTEM`);
+        continue;
+      }
       if (r.cls === RuleClass.FEATURE && r.lits.length === 1 && r.lits[0] === -1) continue;
       const pre = `rule ${r.cls} ${ruleId(solver, rid)}`;
       for (const p of r.lits) out.push(p < 0 ? `${pre} -${solvid2str(pool, -p)}` : `${pre}  ${solvid2str(pool, p)}`);

@@ -290,6 +290,7 @@ export class Solver implements PolicyState, SolverSetup {
       }
     }
     if (this.flags.allowuninstall) this.allowuninstallAll = true;
+    for (const p of this.dupinvolved) if (this.isInstalledPkg(p)) this.updatemap.add(p);
   }
 
   private addToDupMaps(p: number, targeted: boolean): void {
