@@ -7,12 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/core/atomic.js';
 import { benchRpmRead } from './rpm-read.js';
+import { benchOutputs } from './outputs.js';
 import { benchSolver } from './solver.js';
 
 type Bench = (opts: { quick: boolean }) => Promise<Record<string, unknown>>;
 
 const BENCHES: Record<string, Bench> = {
   rpmRead: benchRpmRead,
+  outputs: benchOutputs,
   solver: benchSolver,
 };
 

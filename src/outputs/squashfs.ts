@@ -57,10 +57,17 @@ export async function buildSquashfs(rootfs: Rootfs, target: string, epoch: numbe
     try {
       for await (const chunk of rootfsTarStream(rootfs, epoch)) {
         if (stdinError) break;
-        if (!child.stdin.write(chunk)) await new Promise<void>((res) => {
-          child.stdin.once('drain', res);
-          child.stdin.once('close', res);
-        });
+        if (!child.stdin.write(chunk)) {
+          await new Promise<void>((res) => {
+            const done = () => {
+              child.stdin.off('drain', done);
+              child.stdin.off('close', done);
+              res();
+            };
+            child.stdin.on('drain', done);
+            child.stdin.on('close', done);
+          });
+        }
       }
       child.stdin.end();
     } catch (e) {

@@ -46,6 +46,7 @@ async function fileDigest(path: string): Promise<Buffer> {
 /** Hash every 4 KiB block of a file as sha256(salt ‖ block); returns the concatenated digests. */
 async function leafDigests(path: string, salt: Uint8Array, blocks: number): Promise<Buffer> {
   const out = Buffer.alloc(blocks * DIGEST);
+  const salted = createHash('sha256').update(salt); // copied per block: the salt is hashed once
   let carry = Buffer.alloc(0);
   let n = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
@@ -53,7 +54,7 @@ async function leafDigests(path: string, salt: Uint8Array, blocks: number): Prom
     let off = 0;
     for (; off + VERITY_BLOCK <= buf.length; off += VERITY_BLOCK) {
       if (n >= blocks) break;
-      createHash('sha256').update(salt).update(buf.subarray(off, off + VERITY_BLOCK)).digest().copy(out, n++ * DIGEST);
+      salted.copy().update(buf.subarray(off, off + VERITY_BLOCK)).digest().copy(out, n++ * DIGEST);
     }
     carry = Buffer.from(buf.subarray(off));
     buf = carry;
