@@ -84,3 +84,20 @@ test('GNU cpio extracts files, directories, symlinks and hardlinks exactly', (t)
   assert.equal(statSync(join(out, 'd/h1')).ino, statSync(join(out, 'd/h2')).ino);
   assert.equal(statSync(join(out, 'd/bb')).mtimeMs, 1704067200 * 1000);
 });
+
+test('entryStream streams data and refuses sources that are shorter or longer than declared', async () => {
+  async function* src(parts: string[]) {
+    for (const p of parts) yield enc.encode(p);
+  }
+  const collect = async (w: CpioWriter, size: number, parts: string[]) => {
+    const out: Uint8Array[] = [];
+    for await (const c of w.entryStream({ name: './s', mode: 0o100644, mtime: 1704067200, size }, src(parts))) out.push(c);
+    return Buffer.concat(out);
+  };
+  const w = new CpioWriter();
+  const streamed = await collect(w, 5, ['ab', 'cde']);
+  assert.deepEqual(streamed, archive([{ name: './s', mode: 0o100644, data: 'abcde' }]).subarray(0, streamed.length));
+  assert.equal(w.size, streamed.length);
+  await assert.rejects(collect(new CpioWriter(), 5, ['ab']), (e) => isDriftlessError(e, 'CPIO_SIZE_MISMATCH'));
+  await assert.rejects(collect(new CpioWriter(), 2, ['ab', 'c']), (e) => isDriftlessError(e, 'CPIO_SIZE_MISMATCH'));
+});

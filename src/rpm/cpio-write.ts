@@ -107,6 +107,32 @@ export class CpioWriter {
     }
   }
 
+  /**
+   * Header, then the data streamed from `source` (which must yield exactly `e.size` bytes, else
+   * CPIO_SIZE_MISMATCH), then padding. For file contents too large to hold in memory.
+   */
+  async *entryStream(e: CpioEntry, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    if (this.finished) throw new DriftlessError('CPIO_FIELD_RANGE', 'cpio archive already has its trailer');
+    const h = encodeCpioHeader(e);
+    this.size += h.length;
+    yield h;
+    let got = 0;
+    for await (const c of source) {
+      got += c.length;
+      if (got > e.size) break;
+      this.size += c.length;
+      yield c;
+    }
+    if (got !== e.size) {
+      throw new DriftlessError('CPIO_SIZE_MISMATCH', `cpio entry ${e.name}: header says ${e.size} bytes, ${got > e.size ? 'more' : got} given`, { path: e.name });
+    }
+    const p = pad4(got);
+    if (p.length) {
+      this.size += p.length;
+      yield p;
+    }
+  }
+
   /** The closing "TRAILER!!!" entry (nlink 1, as GNU cpio and rpm write it). */
   *trailer(): Generator<Uint8Array> {
     yield* this.entry({ name: CPIO_TRAILER, mode: 0, nlink: 1, size: 0 });

@@ -7,7 +7,10 @@
  *
  *   const files = await collectFiles(def, baseDir, { epoch: 1704067200 })
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { hashIterable } from '../../core/hash.js';
 import { join, resolve } from 'node:path';
 import { DriftlessError } from '../../core/errors.js';
 import { FileFlag } from '../tags.js';
@@ -30,8 +33,8 @@ export interface FileRecord {
   owner: string;
   group: string;
   mtime: number;
-  /** Content of regular files (empty for ghosts). */
-  data: Uint8Array;
+  /** Content of regular files (empty for ghosts, directories and symlinks). */
+  content: FileContent;
   /** Symlink target, '' otherwise. */
   linkto: string;
   /** rpm file flags (FileFlag bits). */
@@ -40,6 +43,37 @@ export interface FileRecord {
   caps: string;
   /** Path of the file this one is a hardlink to. */
   hardlinkOf?: string;
+}
+
+/** File content: size and SHA-256 known up front, bytes streamed when the payload is written. */
+export interface FileContent {
+  size: number;
+  sha256: string;
+  open(): AsyncIterable<Uint8Array>;
+}
+
+/** Content held in memory (inline content, small files). */
+export function bytesContent(b: Uint8Array): FileContent {
+  return {
+    size: b.length,
+    sha256: createHash('sha256').update(b).digest('hex'),
+    async *open() {
+      if (b.length) yield b;
+    },
+  };
+}
+
+export const EMPTY_CONTENT: FileContent = bytesContent(new Uint8Array());
+
+/** Files above this size are streamed from disk instead of being held in memory. */
+export const STREAM_THRESHOLD = 1024 * 1024;
+
+/** Content read from disk: hashed now, streamed again when the payload is written. */
+async function fileContent(src: string, size: number): Promise<FileContent> {
+  if (size <= STREAM_THRESHOLD) return bytesContent(new Uint8Array(await readFile(src)));
+  const { hex, size: seen } = await hashIterable('sha256', createReadStream(src));
+  if (seen !== size) throw bad(`${src} changed while it was being read`, src);
+  return { size, sha256: hex, open: () => createReadStream(src) };
 }
 
 export interface CollectOptions {
@@ -71,7 +105,7 @@ function flagsOf(f: FileSpec): number {
   return flags;
 }
 
-async function walkTree(root: string, prefix: string, out: Map<string, FileRecord>, base: Omit<FileRecord, 'path' | 'kind' | 'mode' | 'data' | 'linkto'>, budget: { left: number }): Promise<void> {
+async function walkTree(root: string, prefix: string, out: Map<string, FileRecord>, base: Omit<FileRecord, 'path' | 'kind' | 'mode' | 'content' | 'linkto'>, budget: { left: number }): Promise<void> {
   const names = (await readdir(root)).sort();
   for (const name of names) {
     const src = join(root, name);
@@ -81,14 +115,14 @@ async function walkTree(root: string, prefix: string, out: Map<string, FileRecor
       await walkTree(src, dst, out, base, budget);
     } else if (st.isSymbolicLink()) {
       const linkto = await readlink(src);
-      out.set(dst, { ...base, path: dst, kind: 'symlink', mode: S_IFLNK | 0o777, data: new Uint8Array(), linkto });
+      out.set(dst, { ...base, path: dst, kind: 'symlink', mode: S_IFLNK | 0o777, content: EMPTY_CONTENT, linkto });
     } else if (st.isFile()) {
       if (st.size > MAX_FILE_SIZE) throw bad(`${src}: ${st.size} bytes exceeds the 4 GiB cpio limit`, src);
       budget.left -= st.size;
       if (budget.left < 0) throw bad(`payload exceeds ${MAX_PAYLOAD_SIZE} bytes`, src, 'split the package');
-      const data = new Uint8Array(await readFile(src));
+      const content = await fileContent(src, st.size);
       const exec = (st.mode & 0o111) !== 0;
-      out.set(dst, { ...base, path: dst, kind: 'file', mode: S_IFREG | (exec ? 0o755 : 0o644), data, linkto: '' });
+      out.set(dst, { ...base, path: dst, kind: 'file', mode: S_IFREG | (exec ? 0o755 : 0o644), content, linkto: '' });
     } else {
       throw bad(`${src}: only regular files, directories and symlinks can be packaged`, src);
     }
@@ -111,7 +145,7 @@ export async function collectFiles(def: PackageDefinition, baseDir: string, opts
     const hasSource = [f.content, f.base64, f.from, f.symlink, f.hardlink].some((x) => x !== undefined) || f.type === 'dir';
     if (!hasSource) {
       if (f.ghost) {
-        out.set(path, { ...common, path, kind: 'file', mode: S_IFREG | perm(0o644), data: new Uint8Array(), linkto: '' });
+        out.set(path, { ...common, path, kind: 'file', mode: S_IFREG | perm(0o644), content: EMPTY_CONTENT, linkto: '' });
         continue;
       }
       // Attribute override for a file added earlier (e.g. from a tree).
@@ -130,16 +164,16 @@ export async function collectFiles(def: PackageDefinition, baseDir: string, opts
     }
     if (out.has(path) && f.from === undefined) throw bad(`${path} is listed twice`, path);
     if (f.type === 'dir') {
-      out.set(path, { ...common, path, kind: 'dir', mode: S_IFDIR | perm(0o755), data: new Uint8Array(), linkto: '' });
+      out.set(path, { ...common, path, kind: 'dir', mode: S_IFDIR | perm(0o755), content: EMPTY_CONTENT, linkto: '' });
     } else if (f.symlink !== undefined) {
-      out.set(path, { ...common, path, kind: 'symlink', mode: S_IFLNK | 0o777, data: new Uint8Array(), linkto: f.symlink });
+      out.set(path, { ...common, path, kind: 'symlink', mode: S_IFLNK | 0o777, content: EMPTY_CONTENT, linkto: f.symlink });
     } else if (f.hardlink !== undefined) {
-      out.set(path, { ...common, path, kind: 'file', mode: S_IFREG, data: new Uint8Array(), linkto: '', hardlinkOf: normalizePackagePath(f.hardlink) });
+      out.set(path, { ...common, path, kind: 'file', mode: S_IFREG, content: EMPTY_CONTENT, linkto: '', hardlinkOf: normalizePackagePath(f.hardlink) });
     } else if (f.content !== undefined || f.base64 !== undefined) {
       const data = f.content !== undefined ? new TextEncoder().encode(f.content) : new Uint8Array(Buffer.from(f.base64!, 'base64'));
       budget.left -= data.length;
       if (budget.left < 0) throw bad(`payload exceeds ${MAX_PAYLOAD_SIZE} bytes`, path, 'split the package');
-      out.set(path, { ...common, path, kind: 'file', mode: S_IFREG | perm(0o644), data: f.ghost ? new Uint8Array() : data, linkto: '' });
+      out.set(path, { ...common, path, kind: 'file', mode: S_IFREG | perm(0o644), content: f.ghost ? EMPTY_CONTENT : bytesContent(data), linkto: '' });
     } else {
       const src = resolve(baseDir, f.from!);
       let st;
@@ -161,11 +195,11 @@ export async function collectFiles(def: PackageDefinition, baseDir: string, opts
         if (st.size > MAX_FILE_SIZE) throw bad(`${src}: ${st.size} bytes exceeds the 4 GiB cpio limit`, src);
         budget.left -= st.size;
         if (budget.left < 0) throw bad(`payload exceeds ${MAX_PAYLOAD_SIZE} bytes`, src, 'split the package');
-        const data = new Uint8Array(await readFile(src));
+        const content = await fileContent(src, st.size);
         const dflt = st.mode & 0o111 ? 0o755 : 0o644;
-        out.set(path, { ...common, path, kind: 'file', mode: S_IFREG | perm(dflt), data, linkto: '' });
+        out.set(path, { ...common, path, kind: 'file', mode: S_IFREG | perm(dflt), content, linkto: '' });
       } else if (st.isSymbolicLink()) {
-        out.set(path, { ...common, path, kind: 'symlink', mode: S_IFLNK | 0o777, data: new Uint8Array(), linkto: await readlink(src) });
+        out.set(path, { ...common, path, kind: 'symlink', mode: S_IFLNK | 0o777, content: EMPTY_CONTENT, linkto: await readlink(src) });
       } else {
         throw bad(`${src}: only regular files, directories and symlinks can be packaged`, src);
       }
@@ -180,7 +214,7 @@ export async function collectFiles(def: PackageDefinition, baseDir: string, opts
       throw bad(`${r.path}: hardlink target ${r.hardlinkOf} must be a regular, non-ghost file of this package`, r.path);
     }
     if (r.flags & FileFlag.GHOST) throw bad(`${r.path}: a hardlink cannot be a ghost`, r.path);
-    Object.assign(r, { data: t.data, mode: t.mode, owner: t.owner, group: t.group, mtime: t.mtime, caps: t.caps });
+    Object.assign(r, { content: t.content, mode: t.mode, owner: t.owner, group: t.group, mtime: t.mtime, caps: t.caps });
   }
   for (const r of out.values()) {
     if (r.caps && r.kind !== 'file') throw bad(`${r.path}: capabilities can only be set on regular files`, r.path);

@@ -4,7 +4,6 @@
  * payload description and digests), with host-independent values (BUILDHOST "driftless",
  * BUILDTIME = SOURCE_DATE_EPOCH).
  */
-import { createHash } from 'node:crypto';
 import { encodeHeader, type EncodeEntry } from '../header.js';
 import { FileFlag, RPMTAG_HEADERIMMUTABLE, Tag, TagType } from '../tags.js';
 import { DEP_TAGS, type BuildDepKind, type DepTriple } from './deps.js';
@@ -51,7 +50,7 @@ export function installedSize(files: FileRecord[]): number {
 function fileSize(f: FileRecord): number {
   if (f.kind === 'symlink') return Buffer.byteLength(f.linkto);
   if (f.kind === 'dir') return 0;
-  return f.data.length;
+  return f.content.size;
 }
 
 /** Encode the main header (region 63). */
@@ -109,7 +108,7 @@ export function buildMainHeader(h: HeaderInput): Uint8Array {
       i16(Tag.FILEMODES, files.map((f) => f.mode)),
       i16(Tag.FILERDEVS, files.map(() => 0)),
       i32(Tag.FILEMTIMES, files.map((f) => f.mtime)),
-      strs(Tag.FILEDIGESTS, files.map((f) => (f.kind === 'file' && !ghost(f) ? createHash('sha256').update(f.data).digest('hex') : ''))),
+      strs(Tag.FILEDIGESTS, files.map((f) => (f.kind === 'file' && !ghost(f) ? f.content.sha256 : ''))),
       strs(Tag.FILELINKTOS, files.map((f) => f.linkto)),
       i32(Tag.FILEFLAGS, files.map((f) => f.flags)),
       strs(Tag.FILEUSERNAME, files.map((f) => f.owner)),

@@ -2,7 +2,7 @@
  * The package payload: a cpio newc archive of the (non-ghost) files with "./"-prefixed names,
  * laid out as rpm 4.18 writes it — files in header order, hardlink sets at the end with all
  * members consecutive and the content on the last member — then zstd-compressed (in 64 MiB
- * frames, so memory stays bounded).
+ * frames; file contents are streamed, so memory stays bounded).
  *
  *   const p = await buildPayload(files, inodes, { level: 19 })   // { compressed, archiveSize, ... }
  */
@@ -38,33 +38,40 @@ export function assignInodes(files: FileRecord[]): number[] {
   });
 }
 
-/** Build and compress the cpio payload. `mtime`s come from the records (already clamped). */
-export async function buildPayload(files: FileRecord[], inodes: number[], opts: { level: number; frameSize?: number }): Promise<Payload> {
-  const w = new CpioWriter();
-  const chunks: Uint8Array[] = [];
+/** The cpio archive as a stream of chunks (file contents streamed, never all in memory). */
+async function* cpioStream(files: FileRecord[], inodes: number[], w: CpioWriter): AsyncGenerator<Uint8Array> {
   const sets = new Map<number, number[]>();
   const nlinks = new Map<number, number>();
   for (const n of inodes) nlinks.set(n, (nlinks.get(n) ?? 0) + 1);
   const name = (f: FileRecord) => `.${f.path}`;
-  files.forEach((f, i) => {
-    if (f.flags & FileFlag.GHOST) return;
+  for (const [i, f] of files.entries()) {
+    if (f.flags & FileFlag.GHOST) continue;
     const ino = inodes[i]!;
     if (nlinks.get(ino)! > 1) {
       sets.set(ino, [...(sets.get(ino) ?? []), i]);
-      return;
+      continue;
     }
-    const data = f.kind === 'symlink' ? new TextEncoder().encode(f.linkto) : f.kind === 'file' ? f.data : new Uint8Array();
-    for (const c of w.entry({ name: name(f), ino, mode: f.mode, nlink: 1, mtime: f.mtime, size: data.length }, data)) chunks.push(c);
-  });
-  for (const [ino, members] of sets) {
-    members.forEach((i, k) => {
-      const f = files[i]!;
-      const last = k === members.length - 1;
-      const data = last ? f.data : new Uint8Array();
-      for (const c of w.entry({ name: name(f), ino, mode: f.mode, nlink: members.length, mtime: f.mtime, size: data.length }, data)) chunks.push(c);
-    });
+    if (f.kind === 'file') {
+      yield* w.entryStream({ name: name(f), ino, mode: f.mode, nlink: 1, mtime: f.mtime, size: f.content.size }, f.content.open());
+    } else {
+      const data = f.kind === 'symlink' ? new TextEncoder().encode(f.linkto) : new Uint8Array();
+      yield* w.entry({ name: name(f), ino, mode: f.mode, nlink: 1, mtime: f.mtime, size: data.length }, data);
+    }
   }
-  for (const c of w.trailer()) chunks.push(c);
+  for (const [ino, members] of sets) {
+    for (const [k, i] of members.entries()) {
+      const f = files[i]!;
+      const e = { name: name(f), ino, mode: f.mode, nlink: members.length, mtime: f.mtime };
+      if (k === members.length - 1) yield* w.entryStream({ ...e, size: f.content.size }, f.content.open());
+      else yield* w.entry({ ...e, size: 0 });
+    }
+  }
+  yield* w.trailer();
+}
+
+/** Build and compress the cpio payload. `mtime`s come from the records (already clamped). */
+export async function buildPayload(files: FileRecord[], inodes: number[], opts: { level: number; frameSize?: number }): Promise<Payload> {
+  const w = new CpioWriter();
   // Compress in frames of at most `frameSize` input bytes (zstd readers, rpm's included, read
   // concatenated frames as one stream): memory stays bounded for large payloads, and payloads
   // up to one frame compress exactly as a single zstdCompress call would.
@@ -81,7 +88,7 @@ export async function buildPayload(files: FileRecord[], inodes: number[], opts: 
     slice = [];
     sliceLen = 0;
   };
-  for (let c of chunks) {
+  for await (let c of cpioStream(files, inodes, w)) {
     while (c.length) {
       const take = Math.min(c.length, frameSize - sliceLen);
       slice.push(c.subarray(0, take));
