@@ -101,9 +101,6 @@ export function addUpdateRules(st: SolverSetup): void {
     st.updateRules.set(p, id);
     if (fr.lits.length && ruleCmp(fr.lits, lits) === 0) fr.lits = [];
     else fr.disabled = true;
-    if (st.allowuninstallAll || st.allowuninstallmap.has(p)) {
-      st.weakrules.add(id);
-    }
   }
 }
 
