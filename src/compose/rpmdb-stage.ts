@@ -20,7 +20,7 @@ export async function writeRpmdbInto(fs: Rootfs, packages: RpmPackage[], opts: {
       const nb = `${b.header.getString(1000)}`;
       return na < nb ? -1 : na > nb ? 1 : 0;
     });
-    await writeRpmdb(db, sorted.map((p) => ({ signature: p.signature, header: p.header })), { installTime: opts.epoch });
+    await writeRpmdb(db, sorted.map((p) => ({ signature: p.signature, header: p.header })), { installTime: opts.epoch, noSync: true });
     const bytes = await readFile(db);
     const { sha256, size } = await opts.cas.putBytes(bytes, { noSync: true });
     fs.mkdirp('/' + RPMDB_DIR);

@@ -35,6 +35,8 @@ export interface RpmdbOptions {
   installTime: number;
   /** INSTALLTID; defaults to installTime. */
   tid?: number;
+  /** Skip fsync (scratch copies that are stored elsewhere right away). Default false. */
+  noSync?: boolean;
 }
 
 /** Signature-header tag → main-header tag that rpm copies into installed headers. */
@@ -186,6 +188,8 @@ export async function writeRpmdb(path: string, packages: RpmdbPackage[], opts: R
     const db = new Database(tmp);
     try {
       db.pragma('journal_mode = DELETE');
+      // one transaction into a private temp file: durability comes from the fsync + rename below
+      db.pragma('synchronous = OFF');
       db.pragma('page_size = 4096');
       for (const stmt of schema()) db.exec(stmt);
       const insertPkg = db.prepare('INSERT INTO Packages (hnum, blob) VALUES (?, ?)');
@@ -213,11 +217,13 @@ export async function writeRpmdb(path: string, packages: RpmdbPackage[], opts: R
     } finally {
       db.close();
     }
-    const fh = await fsp.open(tmp, 'r+');
-    await fh.sync();
-    await fh.close();
+    if (!opts.noSync) {
+      const fh = await fsp.open(tmp, 'r+');
+      await fh.sync();
+      await fh.close();
+    }
     await fsp.rename(tmp, path);
-    await fsyncDir(dirname(path));
+    if (!opts.noSync) await fsyncDir(dirname(path));
   } catch (e) {
     await fsp.rm(tmp, { force: true });
     await fsp.rm(`${tmp}-journal`, { force: true });
