@@ -72,3 +72,23 @@ test('paths, hardlinks, clampMtimes, content', async () => {
   fs.update('/f', { size: 4 });
   await assert.rejects(entryBytes(fs.get('/f')!), (e) => isDriftlessError(e, 'ROOTFS_SIZE_MISMATCH'));
 });
+
+test('removing or replacing a hardlinked file keeps its other names (the first link takes over)', () => {
+  const fs = new Rootfs();
+  fs.add({ path: '/b/src', type: 'file', content: { bytes: Buffer.from('data') }, mode: 0o755 });
+  fs.add({ path: '/b/l2', type: 'hardlink', linkTarget: '/b/src' });
+  fs.add({ path: '/b/l1', type: 'hardlink', linkTarget: '/b/src' });
+  assert.deepEqual([...fs.hardlinkGroups()], [['/b/src', ['/b/l1', '/b/l2']]]);
+  fs.remove('/b/src');
+  assert.equal(fs.get('/b/l1')!.type, 'file');
+  assert.equal(fs.get('/b/l1')!.mode, 0o755);
+  assert.equal(fs.get('/b/l2')!.linkTarget, '/b/l1');
+  assert.deepEqual([...fs.hardlinkGroups()], [['/b/l1', ['/b/l2']]]);
+  fs.add({ path: '/b/l1', type: 'file', content: { bytes: Buffer.from('new') } }, { replace: true });
+  assert.equal(fs.get('/b/l2')!.type, 'file', 'the old inode lives on under its other name');
+  assert.equal(fs.get('/b/l2')!.content!.bytes!.toString(), 'data');
+  assert.deepEqual([...fs.hardlinkGroups()], []);
+  fs.add({ path: '/b/l3', type: 'hardlink', linkTarget: '/b/l2' });
+  fs.remove('/b/l3');
+  assert.deepEqual([...fs.hardlinkGroups()], []);
+});

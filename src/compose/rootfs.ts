@@ -137,6 +137,8 @@ export const defaultConflictHandler: ConflictHandler = (c) => {
 export class Rootfs {
   private readonly entries = new Map<string, RootfsEntry>();
   private readonly kids = new Map<string, Set<string>>();
+  /** Hardlink index: source file path → paths of the hardlinks to it. */
+  private readonly links = new Map<string, Set<string>>();
   private sortedCache: RootfsEntry[] | undefined;
   readonly onConflict: ConflictHandler;
   readonly defaultMtime: number;
@@ -212,7 +214,14 @@ export class Rootfs {
 
   private insert(e: RootfsEntry): void {
     const parent = parentOf(e.path);
-    if (!this.entries.has(e.path)) this.kids.get(parent)!.add(baseName(e.path));
+    const old = this.entries.get(e.path);
+    if (!old) this.kids.get(parent)!.add(baseName(e.path));
+    else if (old.type === 'hardlink') this.links.get(old.linkTarget!)?.delete(e.path);
+    if (e.type === 'hardlink') {
+      const set = this.links.get(e.linkTarget!) ?? new Set<string>();
+      set.add(e.path);
+      this.links.set(e.linkTarget!, set);
+    }
     this.entries.set(e.path, e);
     if (e.type === 'dir' && !this.kids.has(e.path)) this.kids.set(e.path, new Set());
     this.sortedCache = undefined;
@@ -243,6 +252,7 @@ export class Rootfs {
         });
       }
       if (existing.type === 'dir' && e.type !== 'dir') this.remove(path);
+      else if (this.links.get(path)?.size) this.detachLinks(path);
     }
     this.insert(e);
     return e;
@@ -290,6 +300,9 @@ export class Rootfs {
     if (!e) return 0;
     let n = 0;
     if (e.type === 'dir') for (const k of [...(this.kids.get(p) ?? [])]) n += this.remove(p + '/' + k);
+    if (e.type === 'hardlink') this.links.get(e.linkTarget!)?.delete(p);
+    if (this.links.get(p)?.size) this.detachLinks(p);
+    this.links.delete(p);
     this.entries.delete(p);
     this.kids.delete(p);
     this.kids.get(parentOf(p))?.delete(baseName(p));
@@ -323,14 +336,27 @@ export class Rootfs {
     for (const e of this.entries.values()) if (e.mtime > epoch) e.mtime = epoch;
   }
 
+  /**
+   * The file at `src` is going away (removed or replaced) but its hardlinks stay, as on a real
+   * filesystem: the first link (byte order) becomes the file, the others link to it.
+   */
+  private detachLinks(src: string): void {
+    const file = this.entries.get(src)!;
+    const names = [...(this.links.get(src) ?? [])].sort(compareBytes);
+    this.links.delete(src);
+    if (names.length === 0) return;
+    const [first, ...rest] = names as [string, ...string[]];
+    this.entries.set(first, { ...file, path: first });
+    for (const l of rest) this.entries.get(l)!.linkTarget = first;
+    if (rest.length) this.links.set(first, new Set(rest));
+    this.sortedCache = undefined;
+  }
+
   /** Hardlinks grouped by the file they link to: source path → link paths (sorted). */
   hardlinkGroups(): Map<string, string[]> {
     const g = new Map<string, string[]>();
-    for (const e of this.sorted()) {
-      if (e.type !== 'hardlink') continue;
-      const list = g.get(e.linkTarget!) ?? [];
-      list.push(e.path);
-      g.set(e.linkTarget!, list);
+    for (const [src, set] of [...this.links].sort((a, b) => compareBytes(a[0], b[0]))) {
+      if (set.size) g.set(src, [...set].sort(compareBytes));
     }
     return g;
   }
