@@ -193,23 +193,38 @@ async function readPackage(src: Source, opts: OpenPackageOptions): Promise<RpmPa
     payloadCompression,
     archiveSize,
     rawPayload: () => src.stream(payloadOffset),
-    payload: () => boundedPayload(decompress(payloadCompression, src.stream(payloadOffset), { maxOutput: limit, label }), limit, archiveSize !== undefined, src.path),
+    // The decoder bound gets slack (bzip2 also bounds its buffered *input* with it, and tiny
+    // incompressible payloads grow); the exact declared size is enforced by boundedPayload.
+    payload: () =>
+      boundedPayload(
+        decompress(payloadCompression, src.stream(payloadOffset), { maxOutput: archiveSize !== undefined ? archiveSize + SLACK : limit, label }),
+        limit,
+        archiveSize !== undefined,
+        src.path,
+      ),
   };
 }
 
-/** Re-code a decompression overrun against a declared archive size as a lying-size error. */
+const SLACK = 16 * 1024 * 1024;
+
+/** Enforce the declared archive size exactly: more output is a lying size or a bomb. */
 async function* boundedPayload(source: AsyncIterable<Uint8Array>, limit: number, declared: boolean, path?: string): AsyncGenerator<Uint8Array> {
+  const mismatch = (cause?: unknown) =>
+    new DriftlessError('RPM_PAYLOAD_SIZE_MISMATCH', `payload decompresses to more than the declared archive size ${limit}`, {
+      path,
+      hint: 'the package is corrupt or a decompression bomb',
+      details: { declared: limit },
+      cause,
+    });
+  let total = 0;
   try {
-    yield* source;
-  } catch (e) {
-    if (declared && e instanceof DriftlessError && e.code === 'CORE_DECOMPRESSION_LIMIT') {
-      throw new DriftlessError('RPM_PAYLOAD_SIZE_MISMATCH', `payload decompresses to more than the declared archive size ${limit}`, {
-        path,
-        hint: 'the package is corrupt or a decompression bomb',
-        details: { declared: limit },
-        cause: e,
-      });
+    for await (const chunk of source) {
+      total += chunk.length;
+      if (declared && total > limit) throw mismatch();
+      yield chunk;
     }
+  } catch (e) {
+    if (declared && e instanceof DriftlessError && e.code === 'CORE_DECOMPRESSION_LIMIT') throw mismatch(e);
     throw withPath(e, path);
   }
 }
