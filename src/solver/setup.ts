@@ -289,22 +289,87 @@ export function addDupRules(st: SolverSetup, added: Uint8Array): void {
   }
 }
 
-/** forcebest: install only the best candidates of jobs / updates. */
-export function addBestRules(st: SolverSetup): void {
-  const { rules } = st;
+/** forcebest: install only the best candidates of jobs / updates (libsolv's best rules). */
+export function addBestRules(st: SolverSetup & { bestupdateAll: boolean; bestupdatemap: Set<number>; flags: { bestobeypolicy: boolean } }): void {
+  const { pool, rules } = st;
+  const rs = rules.rules;
+  const haslock = st.jobs.some((j) => (j.how & JOB.JOBMASK) === JOB.LOCK);
+  const locked = new Set<number>();
+  if (haslock) for (const r of rs) if (r.cls === RuleClass.JOB && r.lits.length === 1 && (st.jobs[r.job!]!.how & JOB.JOBMASK) === JOB.LOCK) locked.add(Math.abs(r.lits[0]!));
+  const prunedDisabled = (q: number[]) => (pool.considered && pool.flags.whatprovideswithdisabled ? q.filter((p) => !pool.solvables[p]!.repo || st.isInstalledPkg(p) || pool.isConsidered(p)) : q);
+  const best = (q: number[]) => filterUnwanted(st, q, PolicyMode.RECOMMEND);
+  const pushUnique = (q: number[], p: number) => { if (!q.includes(p)) q.push(p); };
   st.jobs.forEach((job, idx) => {
-    if (!(job.how & JOB.FORCEBEST)) return;
-    const t = job.how & JOB.JOBMASK;
-    if (t !== JOB.INSTALL) return;
-    for (const r of rules.rules) {
-      if (r.cls !== RuleClass.JOB || r.job !== idx) continue;
-      const pos = r.lits.filter((l) => l > 0);
-      if (pos.length < 2) continue;
-      const best = filterUnwanted(st, pos, PolicyMode.SUGGEST);
-      const keep = pos.filter((p) => best.some((b) => st.pool.solvables[b]!.name === st.pool.solvables[p]!.name && st.pool.evrcmp(st.pool.solvables[b]!.evr, st.pool.solvables[p]!.evr, 0) === 0));
-      if (keep.length && keep.length < pos.length) rules.add(RuleClass.BEST, keep, { type: RuleInfo.BEST, from: 0 }, idx);
+    if ((job.how & (JOB.JOBMASK | JOB.FORCEBEST)) !== (JOB.INSTALL | JOB.FORCEBEST)) return;
+    const jobRules = rs.map((r, i) => [r, i] as const).filter(([r]) => r.cls === RuleClass.JOB && r.job === idx);
+    for (const [r] of jobRules) {
+      let q = prunedDisabled(r.lits.filter((l) => l > 0));
+      let q2 = r.lits.filter((l) => l < 0);
+      if (!q.length) continue;
+      const oldcnt = q.length;
+      q = best(q);
+      if (q.length === oldcnt) continue;
+      if (locked.size) {
+        q = [...q2, ...q];
+        q2 = [];
+        for (const p2 of r.lits) {
+          if (p2 <= 0) continue;
+          if (st.isInstalledPkg(p2)) { if (locked.has(p2)) pushUnique(q, p2); }
+          else if (locked.has(p2)) continue;
+          q2.push(p2);
+        }
+        q2 = best(prunedDisabled(q2));
+        for (const p of q2) pushUnique(q, p);
+        q2 = [];
+      }
+      if (q2.length) q = [...q2, ...q];
+      const id = rules.add(RuleClass.BEST, q, { type: RuleInfo.BEST, from: 0 }, idx);
+      if (job.how & JOB.WEAK) st.weakrules.add(id);
     }
   });
+  if (!pool.installed || (!st.bestupdateAll && !st.bestupdatemap.size)) return;
+  const allowUn = (p: number) => st.allowuninstallAll || st.allowuninstallmap.has(p);
+  for (const p of st.installedIds()) {
+    if (!st.updateAll && !st.updatemap.has(p)) continue;
+    if (!st.bestupdateAll && !st.bestupdatemap.has(p)) continue;
+    const ur = rs[st.updateRules.get(p)!]!;
+    const fr = rs[st.featureRules.get(p)!]!;
+    const r = st.flags.bestobeypolicy ? ur : fr.lits.length ? fr : ur;
+    let q: number[];
+    const special = st.specialUpdaters.get(p);
+    if (special && r === ur) {
+      q = [];
+      if (r.lits[0] === p) q.push(p);
+      q.push(...special);
+    } else q = r.lits.filter((l) => l > 0);
+    const pruneBest = (x: number[]) => {
+      let y = x;
+      if (st.dupinvolved.has(p) || st.dupinvolvedAll) y = y.filter((z) => st.dupmap.has(z));
+      return y.length ? best(y) : y;
+    };
+    let q2 = locked.size ? q.slice() : [];
+    q = pruneBest(q);
+    if (!q.length) continue;
+    if (locked.size) {
+      if (locked.has(p)) pushUnique(q2, p);
+      for (const p2 of q2) if (st.isInstalledPkg(p2) && locked.has(p2)) pushUnique(q, p2);
+      q2 = pruneBest(q2.filter((p2) => st.isInstalledPkg(p2) || !locked.has(p2)));
+      for (const p2 of q2) pushUnique(q, p2);
+    }
+    if (st.flags.bestobeypolicy && fr.lits.length) {
+      for (const p2 of pruneBest(fr.lits.filter((l) => l > 0))) pushUnique(q, p2);
+      if (locked.size) for (const p2 of pruneBest(fr.lits.filter((l) => l > 0 && (st.isInstalledPkg(l) || !locked.has(l))))) pushUnique(q, p2);
+    }
+    if (allowUn(p)) {
+      const base = fr.lits.length ? fr : ur;
+      for (const p2 of base.lits) {
+        if (q.includes(p2)) continue;
+        rules.add(RuleClass.BEST, [-p2, ...q], { type: RuleInfo.BEST, from: p });
+      }
+      continue;
+    }
+    rules.add(RuleClass.BEST, q, { type: RuleInfo.BEST, from: p });
+  }
 }
 
 /** Installed package that p would update/replace (or p itself when installed). */

@@ -66,6 +66,8 @@ export class Solver implements PolicyState, SolverSetup {
   allowuninstallAll = false;
   allowuninstallmap = new Set<number>();
   dupAll = false;
+  bestupdateAll = false;
+  bestupdatemap = new Set<number>();
   dupmap = new Set<number>();
   dupinvolved = new Set<number>();
   dupinvolvedAll = false;
@@ -249,13 +251,20 @@ export class Solver implements PolicyState, SolverSetup {
           favor++;
           for (const p of sel) this.favormap.set(p, t === JOB.FAVOR ? favor : -favor);
           break;
-        case JOB.UPDATE:
-          if ((job.how & JOB.SELECTMASK) === JOB.ALL) this.updateAll = true;
-          else for (const p of sel) {
-            if (this.isInstalledPkg(p)) this.updatemap.add(p);
-            else for (const q of this.installedIds()) if (pool.solvables[q]!.name === pool.solvables[p]!.name) this.updatemap.add(q);
+        case JOB.UPDATE: {
+          const fb = (job.how & JOB.FORCEBEST) !== 0;
+          if ((job.how & JOB.SELECTMASK) === JOB.ALL) {
+            this.updateAll = true;
+            if (fb) this.bestupdateAll = true;
+          } else for (const p of sel) {
+            const targets = this.isInstalledPkg(p) ? [p] : this.installedIds().filter((q) => pool.solvables[q]!.name === pool.solvables[p]!.name);
+            for (const q of targets) {
+              this.updatemap.add(q);
+              if (fb) this.bestupdatemap.add(q);
+            }
           }
           break;
+        }
         case JOB.ERASE: for (const p of sel) if (this.isInstalledPkg(p)) this.noupdate.add(p); break;
         case JOB.VERIFY:
           if ((job.how & JOB.SELECTMASK) === JOB.ALL) this.fixAll = true;
@@ -267,6 +276,10 @@ export class Solver implements PolicyState, SolverSetup {
           break;
         case JOB.DISTUPGRADE: {
           const selk = job.how & JOB.SELECTMASK;
+          if (job.how & JOB.FORCEBEST) {
+            if (selk === JOB.ALL) this.bestupdateAll = true;
+            else for (const p of sel) for (const q of this.installedIds()) if (q === p || pool.solvables[q]!.name === pool.solvables[p]!.name) this.bestupdatemap.add(q);
+          }
           if (selk === JOB.ALL) {
             this.dupAll = true;
             this.dupinvolvedAll = true;
