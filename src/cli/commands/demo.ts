@@ -2,7 +2,7 @@
  * `driftless demo`: the offline end-to-end demonstration run by `npm run demo`.
  * Today: build the sample distribution (examples/sample-repo, plus the hello 1.1 update from
  * examples/sample-repo-v2) with the RPM writer, sign it with the TEST-ONLY demo key, verify
- * every package and print a summary. Later stages (repository, compose) extend it.
+ * every package, print a summary table and inspect one package. Later stages (repository, compose) extend it.
  * It writes only under out/demo/ (repo/ and repo-v2/ are rebuilt from scratch each run).
  */
 import { join, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { sourceDateEpoch } from '../../core/time.js';
 import { buildSampleRepo, SAMPLE_REPO_V2_DIR, type SamplePackage } from '../../rpm/build/sample-set.js';
+import { formatSummary, inspectPackage } from '../../rpm/inspect.js';
 import { cliContext, output } from '../context.js';
 
 /** out/demo under the repository root (independent of the working directory). */
@@ -40,8 +41,11 @@ export function registerDemo(program: Command): void {
       const v2Dir = join(outDir, 'repo-v2');
       const repo = await buildSampleRepo(repoDir, { epoch, report: ctx.report });
       const v2 = await buildSampleRepo(v2Dir, { epoch, report: ctx.report, definitionsDir: SAMPLE_REPO_V2_DIR });
+      // Read one package back with the package reader, as `driftless rpm inspect` shows it.
+      const showcase = repo.find((p) => p.name === 'openssh-server') ?? repo[0]!;
+      const inspected = await inspectPackage(showcase.path);
       const seconds = (performance.now() - started) / 1000;
-      const result = { epoch, repo: { dir: repoDir, packages: repo }, repoV2: { dir: v2Dir, packages: v2 }, seconds: Number(seconds.toFixed(2)) };
+      const result = { epoch, repo: { dir: repoDir, packages: repo }, repoV2: { dir: v2Dir, packages: v2 }, inspect: { name: showcase.name, requires: inspected.requires, provides: inspected.provides, files: inspected.files.map((f) => f.path) }, seconds: Number(seconds.toFixed(2)) };
       output(ctx, result, () => {
         const rows = (pkgs: SamplePackage[]) => [
           ['NAME', 'EVR', 'ARCH', 'SIZE', 'FILES', 'SIGNED BY'],
@@ -55,6 +59,9 @@ export function registerDemo(program: Command): void {
           '',
           `update repository: ${v2.length} package(s) in ${v2Dir}`,
           table(rows(v2)),
+          '',
+          `driftless rpm inspect ${showcase.fileName}:`,
+          formatSummary(inspected).replace(/^/gm, '  '),
           '',
           `every package signed with the TEST-ONLY demo key and verified (digests + signature) in ${seconds.toFixed(1)} s`,
         ].join('\n');
