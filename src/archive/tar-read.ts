@@ -250,7 +250,15 @@ export async function* readTar(source: AsyncIterable<Uint8Array>, opts: TarReadO
     const xattrs: Record<string, Uint8Array> = {};
     for (const [k, v] of ext) {
       if (k.startsWith('SCHILY.xattr.')) xattrs[k.slice(13)] = v;
-      else if (k.startsWith('LIBARCHIVE.xattr.')) xattrs[decodeURIComponent(k.slice(17))] = Buffer.from(v.toString('latin1'), 'base64');
+      else if (k.startsWith('LIBARCHIVE.xattr.')) {
+        let name: string;
+        try {
+          name = decodeURIComponent(k.slice(17));
+        } catch {
+          throw new DriftlessError('TAR_BAD_PAX', `malformed LIBARCHIVE.xattr name ${JSON.stringify(k)}`, { offset: start });
+        }
+        xattrs[name] = Buffer.from(v.toString('latin1'), 'base64');
+      }
     }
     const user = ext.get('uname')?.toString('utf8') ?? (cstr(h, 265, 32).toString('utf8') || undefined);
     const group = ext.get('gname')?.toString('utf8') ?? (cstr(h, 297, 32).toString('utf8') || undefined);
