@@ -154,7 +154,7 @@ export function disablePolicyRules(st: SolverSetup & { illegalArchChange(a: numb
       }
       if (!set) continue;
       if (set & SET.ARCH) for (const p of sel) disableName(RuleClass.INFARCH, pool.solvables[p]!.name);
-      if (set & SET.REPO) for (const p of sel) disableName(RuleClass.DISTUPGRADE, pool.solvables[p]!.name);
+      if (set & SET.REPO) for (const p of sel) { disableName(RuleClass.DISTUPGRADE, pool.solvables[p]!.name); disableName(RuleClass.STRICT_REPO_PRIORITY, pool.solvables[p]!.name); }
       if (set & SET.EVR) for (const p of sel) for (const r of rules.rules) if (r.cls === RuleClass.BLACK && r.info.from === p) r.disabled = true;
       if (!pool.installed || !pool.installed.solvables.length) continue;
       if (sel.some((p) => st.isInstalledPkg(p))) continue;
@@ -484,4 +484,42 @@ function choiceRuleCheck(st: SolverSetup, pi: number, m: Set<number>): boolean {
   if (q.every((p) => m.has(p))) return false;
   q = filterUnwanted(st, q, PolicyMode.CHOOSE);
   return !q.some((p) => m.has(p));
+}
+
+/** Blacklisted packages can only be installed by a direct request. */
+export function addBlackRules(st: SolverSetup): void {
+  const { pool, rules } = st;
+  const instNames = new Set<number>();
+  for (const job of st.jobs) {
+    if ((job.how & JOB.JOBMASK) !== JOB.BLACKLIST) continue;
+    for (const p of st.jobSelect(job)) if (st.isInstalledPkg(p)) instNames.add(pool.solvables[p]!.name);
+  }
+  for (const job of st.jobs) {
+    if ((job.how & JOB.JOBMASK) !== JOB.BLACKLIST) continue;
+    for (const p of st.jobSelect(job)) {
+      const s = pool.solvables[p]!;
+      if (st.isInstalledPkg(p) || !s.repo) continue;
+      if (instNames.has(s.name)) continue;
+      rules.add(RuleClass.BLACK, [-p], { type: RuleInfo.BLACK, from: p });
+    }
+  }
+}
+
+/** strictrepopriority: packages from lower-priority repos are excluded when a higher one has the name. */
+export function addStrictRepoPrioRules(st: SolverSetup, added: Uint8Array): void {
+  const { pool, rules } = st;
+  const done = new Set<number>();
+  for (let p = 2; p < added.length; p++) {
+    if (!added[p] || done.has(p)) continue;
+    const s = pool.solvables[p]!;
+    let max = s.repo!.priority;
+    const same = pool.whatProvides(s.name).filter((q) => pool.solvables[q]!.name === s.name);
+    for (const q of same) max = Math.max(max, pool.solvables[q]!.repo!.priority);
+    for (const q of same) {
+      if (!added[q] || done.has(q)) continue;
+      done.add(q);
+      if (st.isInstalledPkg(q)) continue;
+      if (pool.solvables[q]!.repo!.priority < max) rules.add(RuleClass.STRICT_REPO_PRIORITY, [-q], { type: RuleInfo.STRICT_REPO_PRIORITY, from: q });
+    }
+  }
 }

@@ -27,7 +27,7 @@ export function ruleIdString(solver: Solver, rid: number): string {
   const strs = [...new Set(solver.rules.rules[rid]!.lits.map((p) => (p < 0 ? '!' : '') + solvid2str(pool, Math.abs(p))))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return md5hex(strs);
 }
-import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, addChoiceRules, disablePolicyRules, type SolverSetup } from './setup.js';
+import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, addChoiceRules, addBlackRules, addStrictRepoPrioRules, disablePolicyRules, type SolverSetup } from './setup.js';
 import { analyzeProblems, type Problem } from './problems.js';
 
 export interface SolverFlags {
@@ -226,6 +226,8 @@ export class Solver implements PolicyState, SolverSetup {
     addInfarchRules(this, added);
     addDupRules(this, added);
     addBestRules(this);
+    addBlackRules(this);
+    if (this.flags.strictrepopriority) addStrictRepoPrioRules(this, added);
     this.applyPolicyRules();
     addChoiceRules(this, this.pkgRulesEnd);
     this.sat = new Sat(pool.solvables.length, this.rules);
@@ -524,7 +526,7 @@ export class Solver implements PolicyState, SolverSetup {
     const r = rs[rid]!;
     if (r.cls === RuleClass.JOB) return -(r.job! + 1);
     if (r.cls === RuleClass.BEST && r.job !== undefined) return -(r.job + 1);
-    if (r.cls === RuleClass.INFARCH || r.cls === RuleClass.DISTUPGRADE) {
+    if (r.cls === RuleClass.INFARCH || r.cls === RuleClass.DISTUPGRADE || r.cls === RuleClass.STRICT_REPO_PRIORITY) {
       const name = this.pool.solvables[r.info.from!]!.name;
       let i = rid;
       while (i > 1 && rs[i - 1]!.cls === r.cls && this.pool.solvables[rs[i - 1]!.info.from!]!.name === name) i--;
@@ -536,7 +538,7 @@ export class Solver implements PolicyState, SolverSetup {
   private sameGroup(v: number): number[] {
     const rs = this.rules.rules;
     const r = rs[v]!;
-    if (r.cls !== RuleClass.INFARCH && r.cls !== RuleClass.DISTUPGRADE) return [v];
+    if (r.cls !== RuleClass.INFARCH && r.cls !== RuleClass.DISTUPGRADE && r.cls !== RuleClass.STRICT_REPO_PRIORITY) return [v];
     const name = this.pool.solvables[r.info.from!]!.name;
     const out: number[] = [];
     for (let i = v; i < rs.length && rs[i]!.cls === r.cls && this.pool.solvables[rs[i]!.info.from!]!.name === name; i++) out.push(i);
