@@ -12,9 +12,11 @@ import { registerRpmBuild } from './commands/rpm-build.js';
 import { registerRepo } from './commands/repo.js';
 import { registerRepoCreate } from './commands/repo-create.js';
 import { registerCache } from './commands/cache.js';
+import { registerRepoDownload } from './commands/repo-download.js';
 import { registerHost } from './commands/host.js';
 import { registerEmit } from './commands/emit.js';
 import { registerCompose } from './commands/compose.js';
+import { registerResolve } from './commands/resolve.js';
 
 export function buildProgram(): Command {
   const program = new Command('driftless')
@@ -32,9 +34,11 @@ export function buildProgram(): Command {
   registerRepo(program);
   registerRepoCreate(program);
   registerCache(program);
+  registerRepoDownload(program);
   registerHost(program);
   registerEmit(program);
   registerCompose(program);
+  registerResolve(program);
   return program;
 }
 
