@@ -5,6 +5,7 @@
  *   const meta = packageMetaFromHeader(pkg.header)   // { name, epoch, version, ..., requires: [...] }
  */
 import type { Header } from './header.js';
+import type { RpmPackage } from './package.js';
 import { DEP_KINDS, type PackageMeta, type Dependency } from './metadata.js';
 import { depFromFlags } from './deps.js';
 import { packageDeps } from './depformat.js';
@@ -51,4 +52,16 @@ export function packageMetaFromHeader(header: Header): PackageMeta {
       return { path };
     }),
   };
+}
+
+/**
+ * PackageMeta for an opened package file: the header's metadata plus what only the file knows
+ * (package size, archive size from the signature, rpm-md's header-range), as createrepo_c
+ * reports them.
+ */
+export function packageMetaFromPackage(pkg: RpmPackage): PackageMeta {
+  const m = packageMetaFromHeader(pkg.header);
+  m.size = { ...m.size, package: pkg.fileSize, ...(pkg.archiveSize !== undefined ? { archive: pkg.archiveSize } : {}) };
+  m.headerRange = { start: pkg.headerOffset, end: pkg.payloadOffset };
+  return m;
 }

@@ -8,7 +8,7 @@ import { mkRpm } from '../../test/helpers/mkrpm.js';
 import { isDriftlessError } from '../core/errors.js';
 import { openPackage, openPackageBytes } from './package.js';
 import { readPayload } from './payload.js';
-import { packageMetaFromHeader } from './header-meta.js';
+import { packageMetaFromHeader, packageMetaFromPackage } from './header-meta.js';
 import { SigTag, Tag } from './tags.js';
 
 const fx = (p: string) => join(fixtures, 'rpm', p);
@@ -138,4 +138,23 @@ test('packageMetaFromHeader: the shared PackageMeta model', async () => {
   assert.ok(m.requires.some((d) => d.name === 'rpmlib(CompressedFileNames)' && d.op === '<=' && d.evr === '3.0.4-1'));
   assert.deepEqual(m.files.find((f) => f.path === '/usr/share/doc/hello-2.0'), { path: '/usr/share/doc/hello-2.0', type: 'dir' });
   assert.equal(pkg.header.getString(Tag.NAME), 'hello');
+});
+
+test('packageMetaFromPackage: sizes and header-range equal createrepo_c', async (t) => {
+  if (!requireTool(t, 'createrepo_c')) return;
+  const dir = tempDir(t);
+  const names = ['hello-2.0-1.x86_64.rpm', 'hlinktest-1.0-1.noarch.rpm', 'capstest-1.0-1.noarch.rpm', 'hello-1.0-1.i386.rpm'];
+  for (const n of names) writeFileSync(join(dir, n), readFileSync(fx(`RPMS/${n}`)));
+  const r = run('createrepo_c', ['-q', '--simple-md-filenames', '--no-database', dir]);
+  assert.equal(r.status, 0, r.stderr);
+  const primary = run('sh', ['-c', 'zcat "$1"/repodata/primary.xml.gz', 'sh', dir]).stdout;
+  for (const n of names) {
+    const m = packageMetaFromPackage(await openPackage(join(dir, n)));
+    const block = primary.split('<package ').find((b) => b.includes(`href="${n}"`))!;
+    assert.ok(block, n);
+    const size = /<size package="(\d+)" installed="(\d+)" archive="(\d+)"/.exec(block)!;
+    const range = /header-range start="(\d+)" end="(\d+)"/.exec(block)!;
+    assert.deepEqual([m.size?.package, m.size?.installed, m.size?.archive], size.slice(1).map(Number), n);
+    assert.deepEqual([m.headerRange?.start, m.headerRange?.end], range.slice(1).map(Number), n);
+  }
 });
