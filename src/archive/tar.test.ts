@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tarToBuffer, paxRecord, ustarHeader } from './tar-write.js';
+import { tarToBuffer, paxRecord, ustarHeader, entryHeaders } from './tar-write.js';
 import { readTar, readBody, parsePax, type TarReadOptions } from './tar-read.js';
 import { sampleRootfs, CAP_NET_RAW } from '../../test/helpers/rootfs-fixture.js';
 import { requireTool, run, tempDir } from '../../test/helpers/cli.js';
@@ -185,4 +185,24 @@ test('reader takes LIBARCHIVE.xattr.* (URL-encoded name, base64 value) as bsdtar
   const [e] = await readAll(tar);
   assert.equal(Buffer.from(e!.xattrs['user.a=b']!).toString(), 'hi');
   assert.deepEqual([...e!.xattrs['user.c']!], [0, 1]);
+});
+
+test('sizes of 8 GiB and more, huge ids and long names go to pax records', async () => {
+  const h = entryHeaders({ path: '/big', type: 'file', mode: 0o644, uid: 5_000_000_000, gid: 1, user: 'ünïcode', group: 'g'.repeat(40), mtime: 2 ** 34, size: 2 ** 33 });
+  const recs = parsePax(h.subarray(512, 1024), 0);
+  assert.equal(recs.get('size')!.toString(), String(2 ** 33));
+  assert.equal(recs.get('uid')!.toString(), '5000000000');
+  assert.equal(recs.get('mtime')!.toString(), String(2 ** 34));
+  assert.equal(recs.get('uname')!.toString(), 'ünïcode');
+  assert.equal(recs.get('gname')!.toString(), 'g'.repeat(40));
+  // the reader applies them (the 8 GiB body is absent: reading the entry header is enough)
+  const it = readTar((async function* () {
+    yield h;
+  })());
+  const e = (await it.next()).value!;
+  assert.equal(e.size, 2 ** 33);
+  assert.equal(e.uid, 5_000_000_000);
+  assert.equal(e.mtime, 2 ** 34);
+  assert.equal(e.user, 'ünïcode');
+  await assert.rejects(it.next(), (err) => isDriftlessError(err, 'TAR_TRUNCATED'));
 });

@@ -108,6 +108,7 @@ function plan(rootfs: Rootfs, epoch: number): { inodes: Ino[]; byPath: Map<strin
       ino.link = Buffer.from(e.linkTarget!);
       ino.size = ino.link.length;
     }
+    if (e.uid > 0xffffffff || e.gid > 0xffffffff) throw new DriftlessError('OUTPUT_EROFS_LIMIT', `${e.path}: uid/gid ${e.uid}/${e.gid} does not fit 32 bits`, { path: e.path });
     ino.extended = e.uid > 0xffff || e.gid > 0xffff || ino.nlink > 0xffff || ino.size > 0xffffffff || e.mtime !== epoch;
     const head = (ino.extended ? EXTENDED_SIZE : COMPACT_SIZE) + ino.xattr.length;
     if (head > BLKSZ) throw new DriftlessError('OUTPUT_EROFS_XATTR', `${e.path}: xattrs too large for an inode block`, { path: e.path });
