@@ -79,3 +79,32 @@ test('file problems are RPM_BUILD_FILE errors', async (t) => {
     await assert.rejects(buildRpm({ def: parseDefinition(text), baseDir: dir }, { epoch: 1704067200 }), (e) => isDriftlessError(e, 'RPM_BUILD_FILE'), text);
   }
 });
+
+test('mutated definitions (fixed seed) either build or fail with a coded error, never crash', async (t) => {
+  const { DEFINITION, writeFixture } = await import('./test-fixture.js');
+  const dir = tempDir(t);
+  writeFixture(dir);
+  let seed = 0x5eed;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const pieces = ['', ' ', ':', '- ', '"', '{', '}', '[', ']', '0755', '\n', '/..', '(', ' or ', '>=', '\t', '#', '~', 'caps: x', 'ghost: true'];
+  let built = 0;
+  let coded = 0;
+  for (let i = 0; i < 150; i++) {
+    const at = rnd(DEFINITION.length);
+    const cut = rnd(8);
+    const text = DEFINITION.slice(0, at) + pieces[rnd(pieces.length)]! + DEFINITION.slice(at + cut);
+    try {
+      const def = parseDefinition(text, 'fuzz.yaml');
+      await buildRpm({ def, baseDir: dir }, { epoch: 1704067200, compressionLevel: 1 });
+      built++;
+    } catch (e) {
+      assert.ok(isDriftlessError(e) && /^(RPM_BUILD_|CPIO_)/.test(e.code), `mutation ${i} crashed: ${String(e)}\n${text}`);
+      coded++;
+    }
+  }
+  assert.equal(built + coded, 150);
+  assert.ok(built > 10 && coded > 10, `built ${built}, refused ${coded}`);
+});
