@@ -26,6 +26,7 @@ export interface SolverSetup extends PolicyState {
   weakrules: Set<number>;
   orphaned: number[];
   specialUpdaters: Map<number, number[]>;
+  updateTargets: Map<number, number[]>;
   featureRules: Map<number, number>;
   updateRules: Map<number, number>;
   blacklisted: Set<number>;
@@ -344,6 +345,8 @@ export function addBestRules(st: SolverSetup & { bestupdateAll: boolean; bestupd
     } else q = r.lits.filter((l) => l > 0);
     const pruneBest = (x: number[]) => {
       let y = x;
+      const tg = st.updateTargets.get(p);
+      if (tg) y = y.filter((z) => tg.includes(z));
       if (st.dupinvolved.has(p) || st.dupinvolvedAll) y = y.filter((z) => st.dupmap.has(z));
       return y.length ? best(y) : y;
     };

@@ -67,6 +67,8 @@ export class Solver implements PolicyState, SolverSetup {
   allowuninstallmap = new Set<number>();
   dupAll = false;
   bestupdateAll = false;
+  /** Targeted updates: installed package -> the packages it may be updated to. */
+  updateTargets = new Map<number, number[]>();
   bestupdatemap = new Set<number>();
   dupmap = new Set<number>();
   dupinvolved = new Set<number>();
@@ -255,14 +257,39 @@ export class Solver implements PolicyState, SolverSetup {
           break;
         case JOB.UPDATE: {
           const fb = (job.how & JOB.FORCEBEST) !== 0;
-          if ((job.how & JOB.SELECTMASK) === JOB.ALL) {
+          const selk = job.how & JOB.SELECTMASK;
+          if (selk === JOB.ALL || (selk === JOB.REPO && pool.installed && job.what === pool.installed.id)) {
             this.updateAll = true;
             if (fb) this.bestupdateAll = true;
-          } else for (const p of sel) {
-            const targets = this.isInstalledPkg(p) ? [p] : this.installedIds().filter((q) => pool.solvables[q]!.name === pool.solvables[p]!.name);
-            for (const q of targets) {
-              this.updatemap.add(q);
-              if (fb) this.bestupdatemap.add(q);
+            break;
+          }
+          let targeted = (job.how & JOB.TARGETED) !== 0;
+          if (pool.installed && !targeted && !this.flags.noautotarget) targeted = !sel.some((p) => this.isInstalledPkg(p));
+          const mark = (q: number) => { this.updatemap.add(q); if (fb) this.bestupdatemap.add(q); };
+          if (pool.installed && !targeted) {
+            for (const p of sel) if (this.isInstalledPkg(p)) mark(p);
+          } else if (targeted) {
+            for (const p of sel) {
+              const s = pool.solvables[p]!;
+              const addT = (q: number) => {
+                let l = this.updateTargets.get(q);
+                if (!l) this.updateTargets.set(q, (l = []));
+                if (!l.includes(p)) l.push(p);
+                mark(q);
+              };
+              if (this.isInstalledPkg(p)) { addT(p); continue; }
+              for (const q of pool.whatProvides(s.name)) {
+                const qs = pool.solvables[q]!;
+                if (!this.isInstalledPkg(q) || qs.name !== s.name) continue;
+                if (pool.flags.implicitobsoleteusescolors && !pool.colormatch(s, qs)) continue;
+                addT(q);
+              }
+              for (const obs of s.obsoletes) for (const q of pool.whatProvides(obs)) {
+                if (!this.isInstalledPkg(q)) continue;
+                if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(pool.solvables[q]!, obs)) continue;
+                if (pool.flags.obsoleteusescolors && !pool.colormatch(s, pool.solvables[q]!)) continue;
+                addT(q);
+              }
             }
           }
           break;
@@ -797,6 +824,8 @@ export class Solver implements PolicyState, SolverSetup {
             let sq: number[] = [];
             if (dm[i]! >= 0) sq.push(i);
             for (const p of special) if (dm[p]! >= 0) sq.push(p);
+            const tg = this.updateTargets.get(i);
+            if (tg && sq.length) sq = sq.filter((p) => tg.includes(p));
             if (sq.length) {
               sq = filterUnwanted(this, sq, PolicyMode.CHOOSE);
               const p = sq[0]!;
@@ -811,12 +840,14 @@ export class Solver implements PolicyState, SolverSetup {
               }
             }
           }
-          const dq: number[] = [];
+          let dq: number[] = [];
           let ful = false;
           for (const p of rr.lits) {
             if (dm[p]! > 0) { ful = true; break; }
             if (!dm[p]) dq.push(p);
           }
+          const targets = this.updateTargets.get(i);
+          if (!ful && dq.length && targets) dq = dq.filter((p) => targets.includes(p));
           if (!ful && dq.length) {
             const ol = level;
             level = this.selectAndInstall(level, dq, disablerules, rid);
