@@ -19,7 +19,7 @@ import { DriftlessError } from '../core/errors.js';
 import { silentReport, type Report } from '../core/report.js';
 import type { RpmPackage } from './package.js';
 import { readPayload } from './payload.js';
-import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type RpmFile } from './files.js';
+import { packageFiles, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type RpmFile } from './files.js';
 
 export interface ExtractOptions {
   report?: Report;
@@ -119,7 +119,10 @@ export async function extractPackage(pkg: RpmPackage, dest: string, opts: Extrac
     result.files++;
   };
 
-  for await (const e of readPayload(pkg, { verifyDigests: opts.verifyDigests ?? true })) {
+  const files = packageFiles(pkg.header, pkg.signature);
+  const progress = report.progress('rpm-extract', `extracting ${pkg.path ?? 'package'}`, files.length);
+  for await (const e of readPayload(pkg, { files, verifyDigests: opts.verifyDigests ?? true })) {
+    progress.tick();
     const f = e.file!;
     const parts = safeComponents(f.path);
     const type = f.mode & S_IFMT;
@@ -215,6 +218,7 @@ export async function extractPackage(pkg: RpmPackage, dest: string, opts: Extrac
     const first = [...pendingLinks.values()][0]![0]!;
     throw new DriftlessError('RPM_CPIO_MISSING_FILE', `${first.path}: hardlink group without data in the payload`, { path: first.path });
   }
+  progress.done();
   // Directory modes last (deepest first), so read-only directories do not block their children.
   dirs.sort((a, b) => b.target.length - a.target.length);
   for (const d of dirs) {
