@@ -27,6 +27,12 @@ test('octal modes: 0755, 0o755 and "0755" are accepted; a bare 755 is refused', 
   fails(`${head}files:\n  - path: /a\n    mode: 755\n    content: x\n`, 'RPM_BUILD_DEFINITION', /def\.yaml:8:11: mode 755 is ambiguous/);
 });
 
+test('numeric-looking versions keep their text (1.10 is not 1.1)', () => {
+  const d = parseDefinition('name: x\nversion: 1.10\nrelease: 01\nsummary: s\nlicense: MIT\n');
+  assert.equal(d.version, '1.10');
+  assert.equal(d.release, '01');
+});
+
 test('schema errors name the field with line and column', () => {
   fails(`${head}bogus: 1\n`, 'RPM_BUILD_DEFINITION', /def\.yaml:6:\d+: .*bogus/);
   fails('name: x\nversion: 1-2\nrelease: 1\nsummary: s\nlicense: MIT\n', 'RPM_BUILD_DEFINITION', /def\.yaml:2:10: version: no "-"/);

@@ -154,10 +154,16 @@ export function parseDefinition(text: string, label = 'definition'): PackageDefi
   let modeError: { line: number; col: number; src: string } | undefined;
   visit(doc, {
     Pair(_k, pair) {
-      if (!isScalar(pair.key) || pair.key.value !== 'mode' || !isScalar(pair.value)) return;
+      if (!isScalar(pair.key) || !isScalar(pair.value)) return;
       const v = pair.value;
       const src = (v as { source?: string }).source ?? String(v.value);
       if (typeof v.value !== 'number') return;
+      // `version: 1.10` must stay "1.10", not become the number 1.1.
+      if (pair.key.value === 'version' || pair.key.value === 'release') {
+        v.value = src;
+        return;
+      }
+      if (pair.key.value !== 'mode') return;
       if (/^0[0-7]+$/.test(src)) v.value = parseInt(src, 8);
       else if (!/^0o[0-7]+$/i.test(src) && !modeError) modeError = { ...lc.linePos(v.range?.[0] ?? 0), src };
     },
