@@ -344,6 +344,13 @@ export class Solver implements PolicyState, SolverSetup {
       const qs = pool.solvables[q]!;
       if (qs.name !== s.name) continue;
       this.dupinvolved.add(q);
+      if (targeted && this.isInstalledPkg(q)) {
+        for (let o = 2; o < pool.solvables.length; o++) {
+          const os = pool.solvables[o]!;
+          if (!os.obsoletes.length || !os.repo || this.isInstalledPkg(o) || os.name === qs.name) continue;
+          if (this.isObsoleting(o, q)) this.dupinvolved.add(o);
+        }
+      }
       if (!targeted && !this.isInstalledPkg(q)) this.dupmap.add(q);
     }
     if (this.isInstalledPkg(p)) {
