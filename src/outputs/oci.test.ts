@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { lstatSync, readFileSync, readlinkSync, readdirSync } from 'node:fs';
 import { ociEmitter, writeOciLayout } from './oci.js';
-import { sampleRootfs, emitTwice, FIXTURE_EPOCH } from '../../test/helpers/rootfs-fixture.js';
+import { sampleRootfs, emitTwice, readXattrs, CAP_NET_RAW, FIXTURE_EPOCH } from '../../test/helpers/rootfs-fixture.js';
 import { requireTool, run, tempDir } from '../../test/helpers/cli.js';
 import { entryBytes } from '../compose/rootfs.js';
 
@@ -56,6 +56,20 @@ test('oci (gzip): reproducible; skopeo inspects it; umoci unpacks the same tree'
     if (e.type === 'fifo') assert.ok(st.isFIFO());
   }
   assert.equal(lstatSync(join(root, 'usr/bin/sh')).ino, lstatSync(join(root, 'usr/bin/bash')).ino);
+  if (process.getuid?.() === 0) {
+    // as root umoci restores owners, setuid/setgid bits and the file capability
+    const b2 = join(tempDir(t), 'bundle-root');
+    const u2 = run('umoci', ['unpack', '--image', `${layout}:latest`, b2]);
+    assert.equal(u2.status, 0, u2.stderr);
+    for (const e of fs.sorted()) {
+      if (e.path === '/' || e.type === 'hardlink') continue;
+      const st = lstatSync(join(b2, 'rootfs', e.path));
+      if (e.type !== 'symlink') assert.equal(st.mode & 0o7777, e.mode, e.path);
+      assert.equal(st.uid, e.uid, e.path);
+      assert.equal(st.gid, e.gid, e.path);
+    }
+    assert.equal(readXattrs(join(b2, 'rootfs/usr/bin/ping'))['security.capability'], Buffer.from(CAP_NET_RAW).toString('hex'));
+  }
   const count = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((n, x) => n + 1 + (x.isDirectory() ? count(join(d, x.name)) : 0), 0);
   assert.equal(count(root), fs.size - 1, 'no extra or missing entries');
 });
