@@ -239,29 +239,87 @@ export function addJobRules(st: SolverSetup): void {
   });
 }
 
-/** Rules that forbid inferior architectures within the same arch class. */
+/** Rules that forbid packages of an inferior architecture class (multilib), with lock-step for colors. */
 export function addInfarchRules(st: SolverSetup, added: Uint8Array): void {
   const { pool, rules } = st;
   if (!pool.archScore) return;
-  const byName = new Map<number, number[]>();
-  for (let p = 2; p < added.length; p++) {
-    if (!added[p]) continue;
-    const s = pool.solvables[p]!;
-    if (!byName.has(s.name)) byName.set(s.name, []);
-    byName.get(s.name)!.push(p);
-  }
-  for (const list of byName.values()) {
-    let best = 0;
-    for (const p of list) {
-      const a = pool.arch2score(pool.solvables[p]!.arch);
-      if (a > 1 && (!best || a < best)) best = a;
+  const dupinv = (p: number) => st.dupinvolvedAll || st.dupinvolved.has(p);
+  const seenName = new Set<number>();
+  for (let i = 2; i < added.length; i++) {
+    if (!added[i]) continue;
+    const s = pool.solvables[i]!;
+    if (seenName.has(s.name)) continue;
+    seenName.add(s.name);
+    const group = pool.whatProvides(s.name).filter((p) => pool.solvables[p]!.name === s.name && added[p]);
+    let bestscore = 0;
+    let bests = 0;
+    let allowed: number[] = [];
+    for (const p of group) {
+      const ps = pool.solvables[p]!;
+      const a = pool.arch2score(ps.arch);
+      if (a !== 1 && st.isInstalledPkg(p)) {
+        if (dupinv(p)) continue;
+        if (!allowed.includes(ps.arch)) allowed.push(ps.arch);
+        continue;
+      }
+      if (a && a !== 1 && (!bestscore || a < bestscore)) { bestscore = a; bests = p; }
     }
-    if (!best) continue;
-    for (const p of list) {
-      const a = pool.arch2score(pool.solvables[p]!.arch);
-      if (a <= 1 || a === best || ((a ^ best) & 0xffff0000) !== 0) continue;
-      if (st.isInstalledPkg(p)) continue;
-      rules.add(RuleClass.INFARCH, [-p], { type: RuleInfo.INFARCH, from: p });
+    if (!bestscore && allowed.length > 1 && pool.flags.implicitobsoleteusescolors) {
+      for (const aa of allowed) {
+        const a = pool.arch2score(aa);
+        if (a && a !== 1 && (!bestscore || a < bestscore)) bestscore = a;
+      }
+    }
+    if (!bestscore) continue;
+    if (allowed.length === 1 && bests && allowed[0] === pool.solvables[bests]!.arch) allowed = [];
+    if (allowed.length && pool.flags.implicitobsoleteusescolors && pool.installed) {
+      allowed = [];
+      for (const p of group) {
+        const ps = pool.solvables[p]!;
+        if (!st.isInstalledPkg(p) || dupinv(p)) continue;
+        const a = pool.arch2score(ps.arch);
+        if (!a) { if (!allowed.includes(ps.arch)) allowed.push(ps.arch); continue; }
+        if (a === 1 || ((a ^ bestscore) & 0xffff0000) === 0) continue;
+        const lockstepped = pool.whatProvides(s.name).some((p2) => {
+          const s2 = pool.solvables[p2]!;
+          if (p2 === p || s2.name !== s.name || s2.evr !== ps.evr || s2.arch === ps.arch) return false;
+          const a2 = pool.arch2score(s2.arch);
+          return !!a2 && (a2 === 1 || ((a2 ^ bestscore) & 0xffff0000) === 0);
+        });
+        if (!lockstepped && !allowed.includes(ps.arch)) allowed.push(ps.arch);
+      }
+    }
+    const bad: number[] = [];
+    for (const p of group) {
+      const ps = pool.solvables[p]!;
+      const a = pool.arch2score(ps.arch);
+      if (a === 1 || ((a ^ bestscore) & 0xffff0000) === 0) continue;
+      if (st.isInstalledPkg(p)) {
+        if (pool.flags.implicitobsoleteusescolors) bad.push(p);
+        continue;
+      }
+      const ok = allowed.some((aa) => ps.arch === aa || ((a ^ pool.arch2score(aa)) & 0xffff0000) === 0 && pool.arch2score(aa) !== 0);
+      if (!ok) bad.push(p);
+    }
+    for (const p of bad) {
+      const ps = pool.solvables[p]!;
+      if (pool.flags.implicitobsoleteusescolors) {
+        const lsq: number[] = [];
+        let haveinstalled = false;
+        for (const p2 of pool.whatProvides(s.name)) {
+          const s2 = pool.solvables[p2]!;
+          if (p2 === p || s2.name !== s.name || s2.evr !== ps.evr || s2.arch === ps.arch) continue;
+          const a = pool.arch2score(s2.arch);
+          if (a && (a === 1 || ((a ^ bestscore) & 0xffff000) === 0)) {
+            lsq.push(p2);
+            if (st.isInstalledPkg(p2)) haveinstalled = true;
+          }
+        }
+        if (st.isInstalledPkg(p) && !haveinstalled) continue;
+        rules.add(RuleClass.INFARCH, [-p, ...lsq], { type: RuleInfo.INFARCH, from: p });
+      } else {
+        rules.add(RuleClass.INFARCH, [-p], { type: RuleInfo.INFARCH, from: p });
+      }
     }
   }
 }
