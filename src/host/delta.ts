@@ -25,7 +25,7 @@ import { diffBytes, patchBytes } from './bdiff.js';
 import { reachable } from './fsck.js';
 import { walkTree } from './tree.js';
 import { syncFs } from './commit.js';
-import { faultPoint } from './faults.js';
+import { faultPoint, syncOpts } from './faults.js';
 import { decodeCommit, withLock, type HostStore } from './store.js';
 
 const MAGIC = Buffer.from('DLDELTA1');
@@ -158,7 +158,7 @@ export async function createDelta(store: HostStore, opts: CreateDeltaOptions): P
     return b4;
   };
   const file = Buffer.concat([MAGIC, u32(mbytes.length), mbytes, u32(signature.length), signature, payload]);
-  await writeFileAtomic(opts.out, file);
+  await writeFileAtomic(opts.out, file, syncOpts());
   const stats: DeltaStats = {
     file: opts.out,
     from,

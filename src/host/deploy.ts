@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { DriftlessError } from '../core/errors.js';
 import { silentReport, type Report } from '../core/report.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { faultPoint } from './faults.js';
+import { faultPoint, syncOpts } from './faults.js';
 import { readState, writeState, statusEntries, type HostState, type StatusEntry } from './state.js';
 import { checkoutTree, copyObject, removeTree, writeEtc } from './checkout.js';
 import { etcFromDisk, etcFromTree, mergeEtc, type EtcConflict, type EtcItem } from './etc-merge.js';
@@ -51,7 +51,7 @@ export async function readMeta(store: HostStore, id: string): Promise<Deployment
 }
 
 export async function writeMeta(store: HostStore, meta: DeploymentMeta): Promise<void> {
-  await writeFileAtomic(metaPath(store, meta.id), JSON.stringify(meta));
+  await writeFileAtomic(metaPath(store, meta.id), JSON.stringify(meta), syncOpts());
 }
 
 /** Remove deployment directories, metadata and temp dirs the state does not name (crash leftovers). */

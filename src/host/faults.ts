@@ -11,6 +11,17 @@ import { appendFileSync } from 'node:fs';
 
 const counts = new Map<string, number>();
 
+/**
+ * Whether host writes are fsynced (default yes). `DRIFTLESS_UNSAFE_NO_FSYNC=1` turns fsync off:
+ * only for crash-injection tests, where SIGKILL (unlike power loss) keeps the page cache, so
+ * the ordering of renames alone decides what survives.
+ */
+export function fsyncEnabled(): boolean {
+  return process.env.DRIFTLESS_UNSAFE_NO_FSYNC !== '1';
+}
+/** Options for core/atomic writes honouring `fsyncEnabled()`. */
+export const syncOpts = () => ({ noSync: !fsyncEnabled() });
+
 export function faultPoint(op: string, step: string): void {
   const spec = process.env.DRIFTLESS_FAULT;
   const trace = process.env.DRIFTLESS_FAULT_TRACE;

@@ -8,7 +8,7 @@ import { promises as fsp, constants as fsc } from 'node:fs';
 import { join } from 'node:path';
 import { DriftlessError } from '../core/errors.js';
 import { fsyncDir } from '../core/atomic.js';
-import { faultPoint } from './faults.js';
+import { faultPoint, fsyncEnabled } from './faults.js';
 import type { HostStore } from './store.js';
 
 export interface DeploymentRecord {
@@ -76,14 +76,14 @@ export async function writeState(store: HostStore, s: HostState, op: string): Pr
   try {
     await fh.writeFile(data);
     faultPoint(op, 'state-written');
-    await fh.sync();
+    if (fsyncEnabled()) await fh.sync();
   } finally {
     await fh.close();
   }
   faultPoint(op, 'state-synced');
   await fsp.rename(tmp, target);
   faultPoint(op, 'state-renamed');
-  await fsyncDir(store.sysroot);
+  if (fsyncEnabled()) await fsyncDir(store.sysroot);
 }
 
 export interface StatusEntry {

@@ -22,6 +22,7 @@ import { ContentStore } from '../core/cas.js';
 import { DriftlessError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { writeFileAtomic } from '../core/atomic.js';
+import { syncOpts } from './faults.js';
 import { Keyring, verifyDetached, type SignatureVerdict } from '../core/pgp.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -108,7 +109,7 @@ export class HostStore {
     }
     const store = new HostStore(sysroot);
     for (const k of trustedKeys) await store.trust(k.armored, k.name);
-    await writeFileAtomic(join(sysroot, 'sysroot.json'), JSON.stringify({ format: 'driftless-sysroot-1' }) + '\n');
+    await writeFileAtomic(join(sysroot, 'sysroot.json'), JSON.stringify({ format: 'driftless-sysroot-1' }) + '\n', syncOpts());
     return store;
   }
 
@@ -131,7 +132,7 @@ export class HostStore {
     const kr = await Keyring.fromArmored([armored], undefined, [label]);
     if (kr.size === 0) throw new DriftlessError('PGP_BAD_KEY', `${label}: no key found`);
     const fps = kr.fingerprints();
-    await writeFileAtomic(join(this.sysroot, 'trusted', `${fps[0]}.asc`), armored);
+    await writeFileAtomic(join(this.sysroot, 'trusted', `${fps[0]}.asc`), armored, syncOpts());
     return fps;
   }
 
@@ -163,8 +164,8 @@ export class HostStore {
   async writeCommit(bytes: Uint8Array, signature: Uint8Array | null): Promise<string> {
     const id = sha256Hex(bytes);
     decodeCommit(bytes, id);
-    if (signature) await writeFileAtomic(this.sigPath(id), signature);
-    if (!(await this.cas.has(id))) await this.cas.putBytes(bytes);
+    if (signature) await writeFileAtomic(this.sigPath(id), signature, syncOpts());
+    if (!(await this.cas.has(id))) await this.cas.putBytes(bytes, syncOpts());
     return id;
   }
 
@@ -216,7 +217,7 @@ export class HostStore {
   }
 
   async setRef(ref: string, id: string): Promise<void> {
-    await writeFileAtomic(this.refPath(ref), id + '\n');
+    await writeFileAtomic(this.refPath(ref), id + '\n', syncOpts());
   }
 
   /** Every ref with its commit, sorted by name. */

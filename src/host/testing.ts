@@ -3,7 +3,7 @@
  * system `tar` (pax, numeric owners), where v2 bumps one "package" (foo) and one /etc default.
  * Used by the host tests and bench/host.ts; not part of the CLI.
  */
-import { mkdirSync, writeFileSync, symlinkSync, chmodSync } from 'node:fs';
+import { mkdirSync, writeFileSync, symlinkSync, chmodSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -81,15 +81,16 @@ export function sampleSpec(version: 1 | 2, extraFiles = 0): RootfsSpec {
     '/tmp': { dir: true, mode: 0o1777 },
   };
   if (version === 2) spec['/usr/share/foo/NEWS'] = 'foo 2.0: new things\n';
-  for (let i = 0; i < extraFiles; i++) spec[`/usr/share/data/d${i % 50}/f${i}`] = `file ${i}\n`;
+  for (let i = 0; i < extraFiles; i++) spec[`/usr/share/data/d${i % 10}/f${i}`] = `file ${i}\n`;
   return spec;
 }
 
 /** Build a sample rootfs tar in `dir`; returns its path. */
 export function sampleTar(dir: string, version: 1 | 2, extraFiles = 0): string {
-  const root = join(dir, `rootfs-v${version}`);
+  const root = join(dir, `rootfs-v${version}-${extraFiles}`);
+  rmSync(root, { recursive: true, force: true });
   writeRootfs(root, sampleSpec(version, extraFiles));
-  const out = join(dir, `rootfs-v${version}.tar`);
+  const out = join(dir, `rootfs-v${version}-${extraFiles}.tar`);
   tarDir(root, out);
   return out;
 }
