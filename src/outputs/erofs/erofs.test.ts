@@ -9,6 +9,8 @@ import { Rootfs, entryBytes, type RootfsEntry } from '../../compose/rootfs.js';
 import { sampleRootfs, emitTwice, readXattrs, pseudoRandom, CAP_NET_RAW, FIXTURE_EPOCH } from '../../../test/helpers/rootfs-fixture.js';
 import { requireTool, run, tempDir } from '../../../test/helpers/cli.js';
 
+const LABEL = Buffer.from('system_u:object_r:usr_t:s0\0');
+
 /** Rootfs with the EROFS edge cases: block-sized files, tails that do not fit inline, huge dirs, 255-byte names, deep paths. */
 function edgeRootfs(): Rootfs {
   const fs = new Rootfs({ defaultMtime: FIXTURE_EPOCH });
@@ -18,7 +20,13 @@ function edgeRootfs(): Rootfs {
   fs.add({ path: '/sizes/plain-tail', type: 'file', uid: 70000, content: { bytes: pseudoRandom(4096 + 4090, 3) }, mtime: t - 1 });
   // xattrs filling most of the inode block
   fs.add({ path: '/sizes/fat-xattr', type: 'file', content: { bytes: pseudoRandom(3000, 5) }, xattrs: { 'user.big': pseudoRandom(2000, 8), 'trusted.t': Buffer.from('v') }, mtime: t });
-  for (let i = 0; i < 600; i++) fs.add({ path: `/bigdir/${String(i).padStart(5, '0')}${'y'.repeat(250)}`, type: 'file', content: { bytes: Buffer.from(`${i}`) }, mtime: t });
+  // an SELinux-style label on every file of a big directory: stored once, in the shared xattr area
+  for (let i = 0; i < 600; i++) {
+    const xattrs: Record<string, Uint8Array> = { 'security.selinux': LABEL };
+    if (i % 100 === 0) xattrs['user.group'] = Buffer.from(`g${i % 200}`); // shared by 3 files each
+    if (i === 7) xattrs['user.only'] = Buffer.from('mine'); // inline next to shared ones
+    fs.add({ path: `/bigdir/${String(i).padStart(5, '0')}${'y'.repeat(250)}`, type: 'file', content: { bytes: Buffer.from(`${i}`) }, mtime: t, xattrs });
+  }
   fs.add({ path: '/bigdir/-dash-sorts-before-dot', type: 'file', mtime: t });
   fs.add({ path: '/bigdir/sub', type: 'dir', mtime: t });
   const deep = Array.from({ length: 40 }, (_, i) => `d${i}`).join('/');
@@ -88,6 +96,10 @@ test('erofs edge cases: block-sized files, plain tails, multi-block dirs, 255-by
   const ex = run('fsck.erofs', [`--extract=${x}`, img]);
   assert.equal(ex.status, 0, ex.stderr + ex.stdout);
   await compareTree(t, x, edgeRootfs(), { fullMode: false, owners: process.getuid?.() === 0, devices: false });
+  const sb = run('dump.erofs', ['-s', img]).stdout;
+  assert.match(sb, /shared xattr metadata start block:\s+1\b/);
+  const one = run('dump.erofs', [`--path=/bigdir/00001${'y'.repeat(250)}`, img]).stdout;
+  assert.match(one, /Xattr size: 16\b/, 'ibody header + one shared id, no inline copy');
 });
 
 /** Loop-mount an image read-only; false when this machine cannot (no root, no loop devices, no erofs). */
@@ -120,6 +132,11 @@ test('erofs: the Linux kernel mounts it with setuid bits, owners, hardlinks, dev
     const x = readXattrs(join(m2, 'sizes/fat-xattr'));
     assert.equal(x['user.big'], Buffer.from(pseudoRandom(2000, 8)).toString('hex'));
     assert.equal(x['trusted.t'], Buffer.from('v').toString('hex'));
+    const name = (i: number) => join(m2, 'bigdir', `${String(i).padStart(5, '0')}${'y'.repeat(250)}`);
+    assert.deepEqual(readXattrs(name(1)), { 'security.selinux': LABEL.toString('hex') });
+    assert.deepEqual(readXattrs(name(7)), { 'security.selinux': LABEL.toString('hex'), 'user.only': Buffer.from('mine').toString('hex') });
+    assert.deepEqual(readXattrs(name(200)), { 'security.selinux': LABEL.toString('hex'), 'user.group': Buffer.from('g0').toString('hex') });
+    assert.deepEqual(readXattrs(name(599)), { 'security.selinux': LABEL.toString('hex') });
   } finally {
     spawnSync('umount', [m2]);
   }

@@ -42,6 +42,8 @@ export interface SuperBlockFields {
   buildTime: number;
   blocks: number;
   metaBlkaddr: number;
+  /** Start block of the shared xattr area (0 when there is none). */
+  xattrBlkaddr?: number;
   uuid: Uint8Array;
   volumeName?: string;
 }
@@ -61,7 +63,7 @@ export function encodeSuperblock(f: SuperBlockFields): Buffer {
   b.writeUInt32LE(0, 32); // build_time_nsec
   b.writeUInt32LE(f.blocks, 36);
   b.writeUInt32LE(f.metaBlkaddr, 40);
-  b.writeUInt32LE(0, 44); // xattr_blkaddr: no shared xattrs
+  b.writeUInt32LE(f.xattrBlkaddr ?? 0, 44);
   b.set(f.uuid.subarray(0, 16), 48);
   if (f.volumeName) b.write(f.volumeName.slice(0, 16), 64, 16, 'latin1');
   b.writeUInt32LE(0, 80); // feature_incompat
@@ -112,32 +114,49 @@ export function encodeInode(f: InodeFields): Buffer {
   return b;
 }
 
+/** One xattr entry (e_name_len, e_name_index, e_value_size, suffix, value), padded to 4 bytes. */
+export function encodeXattrEntry(name: string, value: Uint8Array, path: string): Buffer {
+  const pre = XATTR_PREFIXES.find(([p]) => (p.endsWith('.') ? name.startsWith(p) && name.length > p.length : name === p));
+  if (!pre) {
+    throw new DriftlessError('OUTPUT_EROFS_XATTR', `${path}: xattr ${name} has no EROFS name index`, { path, hint: 'supported: user.*, trusted.*, security.*, system.posix_acl_*' });
+  }
+  const suffix = Buffer.from(name.slice(pre[0].endsWith('.') ? pre[0].length : name.length));
+  if (suffix.length > 255 || value.length > 0xffff) throw new DriftlessError('OUTPUT_EROFS_XATTR', `${path}: xattr ${name} too large`, { path });
+  const len = 4 + suffix.length + value.length;
+  const e = Buffer.alloc((len + 3) & ~3);
+  e.writeUInt8(suffix.length, 0);
+  e.writeUInt8(pre[1], 1);
+  e.writeUInt16LE(value.length, 2);
+  suffix.copy(e, 4);
+  e.set(value, 4 + suffix.length);
+  return e;
+}
+
+/** Key identifying an xattr (name + value) for sharing. */
+export function xattrKey(name: string, value: Uint8Array): string {
+  return `${name}\0${Buffer.from(value).toString('base64')}`;
+}
+
 /**
- * Inline xattr body (ibody header + entries, each 4-byte aligned) and its i_xattr_icount.
+ * Inline xattr body: ibody header (with the ids of shared xattrs, which live in the shared
+ * xattr area) + the remaining entries inline, each 4-byte aligned; and its i_xattr_icount.
  * Empty when there are no xattrs. Names are sorted for reproducibility.
  */
-export function encodeXattrIbody(xattrs: Record<string, Uint8Array>, path: string): { body: Buffer; icount: number } {
+export function encodeXattrIbody(xattrs: Record<string, Uint8Array>, path: string, shared?: Map<string, number>): { body: Buffer; icount: number } {
   const names = Object.keys(xattrs).sort();
   if (names.length === 0) return { body: Buffer.alloc(0), icount: 0 };
-  const parts: Buffer[] = [Buffer.alloc(XATTR_HEADER_SIZE)];
+  const ids: number[] = [];
+  const inline: Buffer[] = [];
   for (const name of names) {
-    const pre = XATTR_PREFIXES.find(([p]) => (p.endsWith('.') ? name.startsWith(p) && name.length > p.length : name === p));
-    if (!pre) {
-      throw new DriftlessError('OUTPUT_EROFS_XATTR', `${path}: xattr ${name} has no EROFS name index`, { path, hint: 'supported: user.*, trusted.*, security.*, system.posix_acl_*' });
-    }
-    const suffix = Buffer.from(name.slice(pre[0].endsWith('.') ? pre[0].length : name.length));
-    const value = xattrs[name]!;
-    if (suffix.length > 255 || value.length > 0xffff) throw new DriftlessError('OUTPUT_EROFS_XATTR', `${path}: xattr ${name} too large`, { path });
-    const len = 4 + suffix.length + value.length;
-    const e = Buffer.alloc((len + 3) & ~3);
-    e.writeUInt8(suffix.length, 0);
-    e.writeUInt8(pre[1], 1);
-    e.writeUInt16LE(value.length, 2);
-    suffix.copy(e, 4);
-    e.set(value, 4 + suffix.length);
-    parts.push(e);
+    const id = shared?.get(xattrKey(name, xattrs[name]!));
+    if (id !== undefined) ids.push(id);
+    else inline.push(encodeXattrEntry(name, xattrs[name]!, path));
   }
-  const body = Buffer.concat(parts);
+  if (ids.length > 255) throw new DriftlessError('OUTPUT_EROFS_XATTR', `${path}: more than 255 shared xattrs`, { path });
+  const header = Buffer.alloc(XATTR_HEADER_SIZE + ids.length * 4);
+  header.writeUInt8(ids.length, 4); // h_shared_count
+  ids.sort((a, b) => a - b).forEach((id, i) => header.writeUInt32LE(id, XATTR_HEADER_SIZE + i * 4));
+  const body = Buffer.concat([header, ...inline]);
   return { body, icount: (body.length - XATTR_HEADER_SIZE) / 4 + 1 };
 }
 

@@ -5,7 +5,8 @@
  *   const { blocks, uuid } = await writeErofs(rootfs, 'rootfs.erofs', { epoch })
  *
  * Layout: block 0 holds the superblock at 1024; the metadata area starts right after it
- * (meta_blkaddr 0, root inode first so its NID fits 16 bits) and holds every inode with its
+ * (meta_blkaddr 0, root inode first so its NID fits 16 bits), then the shared xattr area (from
+ * block 1; xattrs that two or more inodes carry, stored once), then every other inode with its
  * inline xattrs and inline data tail (FLAT_INLINE) packed on 32-byte slots, never crossing a
  * block boundary; whole data blocks (FLAT_PLAIN, or the non-tail part of FLAT_INLINE) follow,
  * in inode order. Compact inodes are used when nothing needs the extended form (uid/gid or
@@ -21,7 +22,7 @@ import { fsyncDir } from '../../core/atomic.js';
 import { compareBytes, entryContent, type Rootfs, type RootfsEntry } from '../../compose/rootfs.js';
 import {
   BLKSZ, COMPACT_SIZE, EXTENDED_SIZE, FT, LAYOUT_FLAT_INLINE, LAYOUT_FLAT_PLAIN, S_IF, SLOT, SUPER_OFFSET, SUPER_SIZE,
-  encodeDev, encodeDirBlock, encodeInode, encodeSuperblock, encodeXattrIbody, planDirBlocks, type DirentSpec,
+  encodeDev, encodeDirBlock, encodeInode, encodeSuperblock, encodeXattrEntry, encodeXattrIbody, planDirBlocks, xattrKey, type DirentSpec,
 } from './format.js';
 
 type Kind = Exclude<RootfsEntry['type'], 'hardlink'>;
@@ -63,14 +64,15 @@ export interface ErofsResult {
 const MAX_BLOCKS = 0xffffffff;
 
 /** Build the inode table and placement for a rootfs (pure; no content read). */
-function plan(rootfs: Rootfs, epoch: number): { inodes: Ino[]; byPath: Map<string, Ino>; metaEnd: number; dataStart: number; blocks: number } {
+function plan(rootfs: Rootfs, epoch: number): { inodes: Ino[]; byPath: Map<string, Ino>; shared: SharedXattrs; dataStart: number; blocks: number } {
   const inodes: Ino[] = [];
   const byPath = new Map<string, Ino>();
   const sorted = rootfs.sorted();
+  const shared = planSharedXattrs(sorted);
   for (const e of sorted) {
     if (e.type === 'hardlink') continue;
     const mtime = Math.min(e.mtime, epoch);
-    const { body, icount } = encodeXattrIbody(e.xattrs, e.path);
+    const { body, icount } = encodeXattrIbody(e.xattrs, e.path, shared.ids);
     const ino: Ino = { entry: { ...e, mtime }, kind: e.type, nlink: 1, size: 0, extended: false, xattr: body, icount, inline: false, fullBlocks: 0, tail: 0, nid: 0, blkaddr: 0, ino: inodes.length + 1 };
     inodes.push(ino);
     byPath.set(e.path, ino);
@@ -123,9 +125,19 @@ function plan(rootfs: Rootfs, epoch: number): { inodes: Ino[]; byPath: Map<strin
       }
     }
   }
-  // place inodes: root first (NID must fit 16 bits), then the rest in path order
+  // place inodes: root first (NID must fit 16 bits), the shared xattr area from block 1 (if
+  // any), then the other inodes in path order
   let cur = SUPER_OFFSET + SUPER_SIZE;
   for (const ino of inodes) {
+    if (ino !== inodes[0] && shared.entries.length && shared.blkaddr === 0) {
+      shared.blkaddr = Math.ceil(cur / BLKSZ);
+      cur = shared.blkaddr * BLKSZ;
+      for (const s of shared.entries) {
+        if ((cur % BLKSZ) + s.bytes.length > BLKSZ) cur = Math.ceil(cur / BLKSZ) * BLKSZ;
+        s.offset = cur;
+        cur += s.bytes.length;
+      }
+    }
     const total = (ino.extended ? EXTENDED_SIZE : COMPACT_SIZE) + ino.xattr.length + (ino.inline ? ino.tail : 0);
     if ((cur % BLKSZ) + total > BLKSZ) cur = Math.ceil(cur / BLKSZ) * BLKSZ;
     ino.nid = cur / SLOT;
@@ -141,7 +153,43 @@ function plan(rootfs: Rootfs, epoch: number): { inodes: Ino[]; byPath: Map<strin
   }
   if (next > MAX_BLOCKS) throw new DriftlessError('OUTPUT_EROFS_LIMIT', `image needs ${next} blocks, more than EROFS can address`);
   for (const ino of inodes) for (const blk of ino.dir?.blocks ?? []) for (const d of blk) d.nid = (d as DirentSpec & { target: Ino }).target.nid;
-  return { inodes, byPath, metaEnd: cur, dataStart, blocks: next };
+  return { inodes, byPath, shared, dataStart, blocks: next };
+}
+
+interface SharedXattrs {
+  /** xattrKey → id (4-byte units from xattr_blkaddr). */
+  ids: Map<string, number>;
+  entries: { key: string; bytes: Buffer; offset: number }[];
+  blkaddr: number;
+}
+
+/**
+ * xattrs (name + value) carried by two or more inodes go to the shared xattr area once (e.g. an
+ * SELinux label on every file) and inodes refer to them by id. Ids are fixed up front: the area
+ * starts at block 1 and entries never cross a block boundary.
+ */
+function planSharedXattrs(sorted: readonly RootfsEntry[]): SharedXattrs {
+  const count = new Map<string, { name: string; value: Uint8Array; n: number }>();
+  for (const e of sorted) {
+    if (e.type === 'hardlink') continue;
+    for (const [name, value] of Object.entries(e.xattrs)) {
+      const k = xattrKey(name, value);
+      const c = count.get(k);
+      if (c) c.n++;
+      else count.set(k, { name, value, n: 1 });
+    }
+  }
+  const keys = [...count.keys()].filter((k) => count.get(k)!.n >= 2).sort(compareBytes);
+  const entries = keys.map((key) => ({ key, bytes: encodeXattrEntry(count.get(key)!.name, count.get(key)!.value, '(shared)'), offset: 0 }));
+  // ids relative to block 1, computed with the same packing rule as the placement
+  const ids = new Map<string, number>();
+  let off = 0;
+  for (const s of entries) {
+    if ((off % BLKSZ) + s.bytes.length > BLKSZ) off = Math.ceil(off / BLKSZ) * BLKSZ;
+    ids.set(s.key, off / 4);
+    off += s.bytes.length;
+  }
+  return { ids, entries, blkaddr: 0 };
 }
 
 /**
@@ -212,7 +260,7 @@ async function writeFileData(img: ImageFile, ino: Ino): Promise<Buffer> {
 
 /** Write `target` as an EROFS image of `rootfs`. */
 export async function writeErofs(rootfs: Rootfs, target: string, opts: ErofsOptions): Promise<ErofsResult> {
-  const { inodes, dataStart, blocks } = plan(rootfs, opts.epoch);
+  const { inodes, shared, dataStart, blocks } = plan(rootfs, opts.epoch);
   await fsp.mkdir(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const fh = await fsp.open(tmp, 'wx', 0o644);
@@ -243,6 +291,7 @@ export async function writeErofs(rootfs: Rootfs, target: string, opts: ErofsOpti
     }
     // 2. metadata area (block 0 .. dataStart-1): inodes, inline xattrs, inline tails
     const meta = Buffer.alloc(dataStart * BLKSZ);
+    for (const s of shared.entries) s.bytes.copy(meta, s.offset);
     for (const ino of inodes) {
       const e = ino.entry;
       const iu = ino.kind === 'char' || ino.kind === 'block' ? encodeDev(e.rdev?.major ?? 0, e.rdev?.minor ?? 0) : ino.blkaddr;
@@ -268,7 +317,7 @@ export async function writeErofs(rootfs: Rootfs, target: string, opts: ErofsOpti
     const uuid = Buffer.from(digest.subarray(0, 16));
     uuid[6] = (uuid[6]! & 0x0f) | 0x40; // RFC 4122 version 4 layout, content-derived bits
     uuid[8] = (uuid[8]! & 0x3f) | 0x80;
-    encodeSuperblock({ rootNid: inodes[0]!.nid, inos: inodes.length, buildTime: opts.epoch, blocks, metaBlkaddr: 0, uuid, volumeName: opts.volumeName }).copy(meta, SUPER_OFFSET);
+    encodeSuperblock({ rootNid: inodes[0]!.nid, inos: inodes.length, buildTime: opts.epoch, blocks, metaBlkaddr: 0, xattrBlkaddr: shared.blkaddr, uuid, volumeName: opts.volumeName }).copy(meta, SUPER_OFFSET);
     await img.write(meta, 0, false);
     await img.flush();
     await fh.truncate(blocks * BLKSZ);
