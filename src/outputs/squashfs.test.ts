@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { lstatSync, readFileSync } from 'node:fs';
-import { squashfsEmitter, mksquashfsSupportsTar } from './squashfs.js';
+import { lstatSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { squashfsEmitter, mksquashfsSupportsTar, buildSquashfs } from './squashfs.js';
+import { isDriftlessError } from '../core/errors.js';
 import { sampleRootfs, emitTwice, readXattrs, CAP_NET_RAW, FIXTURE_EPOCH } from '../../test/helpers/rootfs-fixture.js';
 import { requireTool, run, tempDir } from '../../test/helpers/cli.js';
 
@@ -33,4 +34,18 @@ test('squashfs: reproducible, unsquashfs -lln shows owners, modes, links; extrac
   assert.equal(readXattrs(join(x, 'usr/bin/ping'))['security.capability'], Buffer.from(CAP_NET_RAW).toString('hex'));
   assert.equal(lstatSync(join(x, 'usr/bin/sh')).ino, lstatSync(join(x, 'usr/bin/rbash')).ino);
   assert.equal(readFileSync(join(x, 'usr/lib/os-release'), 'utf8'), 'ID=azurelinux\nVERSION_ID=4.0\n');
+});
+
+test('squashfs: coded errors for a mksquashfs without -tar, a failing one, and none; nothing left behind', async (t) => {
+  const dir = tempDir(t);
+  const old = join(dir, 'old-mksquashfs');
+  writeFileSync(old, '#!/bin/sh\necho "-noappend  do not append"\n', { mode: 0o755 });
+  const bad = join(dir, 'bad-mksquashfs');
+  writeFileSync(bad, '#!/bin/sh\nif [ "$1" = -help ]; then echo "-tar  read tar"; exit 0; fi\ncat >/dev/null; echo "disk on fire" >&2; exit 3\n', { mode: 0o755 });
+  const out = join(dir, 'out', 'rootfs.squashfs');
+  const fs = sampleRootfs({ bigSize: 1000, manyFiles: 2 });
+  await assert.rejects(buildSquashfs(fs, out, 1, { bin: old }), (e) => isDriftlessError(e, 'OUTPUT_SQUASHFS_NO_TAR'));
+  await assert.rejects(buildSquashfs(fs, out, 1, { bin: bad }), (e) => isDriftlessError(e, 'OUTPUT_SQUASHFS_FAILED') && /disk on fire/.test(e.message));
+  await assert.rejects(buildSquashfs(fs, out, 1, { bin: join(dir, 'missing') }), (e) => isDriftlessError(e, 'OUTPUT_TOOL_MISSING'));
+  assert.deepEqual(readdirSync(join(dir, 'out')), []);
 });

@@ -15,20 +15,23 @@ import type { Rootfs } from '../compose/rootfs.js';
 import { rootfsTarStream } from './tar.js';
 import { registerEmitter, describeFile, type EmitContext, type EmittedFile } from './emitter.js';
 
-let tarSupport: boolean | undefined;
+const tarSupport = new Map<string, boolean>();
 
 /** Whether the installed mksquashfs can read a tar stream (`-tar`, squashfs-tools ≥ 4.5). */
 export function mksquashfsSupportsTar(bin = 'mksquashfs'): boolean {
-  if (tarSupport !== undefined) return tarSupport;
+  const known = tarSupport.get(bin);
+  if (known !== undefined) return known;
   const r = spawnSync(bin, ['-help'], { encoding: 'utf8' });
   if (r.error) throw new DriftlessError('OUTPUT_TOOL_MISSING', `${bin} is not installed`, { hint: 'install squashfs-tools (≥ 4.5)', cause: r.error });
-  tarSupport = /^-tar\b/m.test(`${r.stdout}${r.stderr}`);
-  return tarSupport;
+  const yes = /^-tar\b/m.test(`${r.stdout}${r.stderr}`);
+  tarSupport.set(bin, yes);
+  return yes;
 }
 
 /** Build `target` from the rootfs with mksquashfs reading tar on stdin. Atomic (temp + rename). */
-export async function buildSquashfs(rootfs: Rootfs, target: string, epoch: number, opts: { compression?: string } = {}): Promise<void> {
-  if (!mksquashfsSupportsTar()) {
+export async function buildSquashfs(rootfs: Rootfs, target: string, epoch: number, opts: { compression?: string; bin?: string } = {}): Promise<void> {
+  const bin = opts.bin ?? 'mksquashfs';
+  if (!mksquashfsSupportsTar(bin)) {
     throw new DriftlessError('OUTPUT_SQUASHFS_NO_TAR', 'mksquashfs does not support -tar (tar input on stdin)', {
       hint: 'install squashfs-tools 4.5 or newer',
     });
@@ -42,7 +45,7 @@ export async function buildSquashfs(rootfs: Rootfs, target: string, epoch: numbe
     '-root-mode', (root.mode & 0o7777).toString(8), '-root-uid', String(root.uid), '-root-gid', String(root.gid),
   ];
   if (opts.compression) args.push('-comp', opts.compression);
-  const child = spawn('mksquashfs', args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } });
+  const child = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } });
   let stderr = '';
   let stdinError: Error | undefined;
   child.stdin.on('error', (e) => (stdinError = e)); // EPIPE when mksquashfs dies: its exit code tells why
