@@ -174,11 +174,12 @@ export async function createDelta(store: HostStore, opts: CreateDeltaOptions): P
   return stats;
 }
 
-/** Parse a delta file's framing (no verification). */
-export function parseDelta(file: Buffer): { manifestBytes: Buffer; manifest: DeltaManifest; signature: Buffer; payload: Buffer } {
-  const bad = (why: string): never => {
-    throw new DriftlessError('HOST_DELTA_INVALID', `not a valid driftless delta: ${why}`);
-  };
+const bad = (why: string): never => {
+  throw new DriftlessError('HOST_DELTA_INVALID', `not a valid driftless delta: ${why}`);
+};
+
+/** Split a delta file into manifest bytes, signature and payload (no verification). */
+export function splitDelta(file: Buffer): { manifestBytes: Buffer; signature: Buffer; payload: Buffer } {
   if (file.length < 16 || !file.subarray(0, 8).equals(MAGIC)) bad('bad magic');
   const ml = file.readUInt32BE(8);
   if (12 + ml + 4 > file.length) bad('truncated manifest');
@@ -187,14 +188,19 @@ export function parseDelta(file: Buffer): { manifestBytes: Buffer; manifest: Del
   if (16 + ml + sl > file.length) bad('truncated signature');
   const signature = file.subarray(16 + ml, 16 + ml + sl);
   const payload = file.subarray(16 + ml + sl);
+  return { manifestBytes, signature, payload };
+}
+
+/** Parse manifest bytes (call after the signature over them verified). */
+export function parseManifest(manifestBytes: Buffer): DeltaManifest {
   let manifest: DeltaManifest;
   try {
     manifest = JSON.parse(manifestBytes.toString('utf8'));
   } catch {
     return bad('manifest is not JSON');
   }
-  if (manifest.format !== 'driftless-delta-1' || !Array.isArray(manifest.objects)) bad('unknown manifest format');
-  return { manifestBytes, manifest, signature, payload };
+  if (!manifest || manifest.format !== 'driftless-delta-1' || !Array.isArray(manifest.objects) || typeof manifest.commit !== 'string') bad('unknown manifest format');
+  return manifest;
 }
 
 export interface ApplyDeltaOptions {
@@ -218,7 +224,7 @@ export async function applyDelta(store: HostStore, path: string, opts: ApplyDelt
     throw new DriftlessError('HOST_DELTA_INVALID', `cannot read ${path}`, { cause: e, path });
   });
   if (st.size > MAX_DELTA_SIZE) throw new DriftlessError('HOST_DELTA_TOO_LARGE', `${path} is larger than ${MAX_DELTA_SIZE} bytes`, { path });
-  const { manifestBytes, manifest, signature, payload } = parseDelta(await fsp.readFile(path));
+  const { manifestBytes, signature, payload } = splitDelta(await fsp.readFile(path));
   const v = await verifyDetached(await store.keyring(), signature, manifestBytes, { allowSha1: false });
   if (v.status !== 'ok') {
     if (!opts.allowUntrusted) {
@@ -229,6 +235,7 @@ export async function applyDelta(store: HostStore, path: string, opts: ApplyDelt
     }
     report.warn('HOST_UNTRUSTED_ALLOWED', `applying a delta without a trusted signature (${v.status})`);
   }
+  const manifest = parseManifest(manifestBytes);
   if (sha256Hex(payload) !== manifest.payload.sha256 || payload.length !== manifest.payload.size) {
     throw new DriftlessError('HOST_DELTA_CORRUPT', 'delta payload does not match the signed manifest', { path });
   }
