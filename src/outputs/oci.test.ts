@@ -17,6 +17,7 @@ test('oci (gzip): reproducible; skopeo inspects it; umoci unpacks the same tree'
   const layout = join(r.dir, 'oci');
   const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
   assert.equal(index.manifests[0].annotations['org.opencontainers.image.ref.name'], 'latest');
+  assert.deepEqual(index.manifests[0].platform, { architecture: 'amd64', os: 'linux' });
   const insp = run('skopeo', ['inspect', `oci:${layout}:latest`]);
   assert.equal(insp.status, 0, insp.stderr);
   const info = JSON.parse(insp.stdout);

@@ -181,8 +181,7 @@ export async function fillOciLayout(dir: string, images: OciImageInput[], opts: 
   for (const img of [...images].sort((a, b) => (a.image.arch < b.image.arch ? -1 : 1))) manifests.push(await writeImage(blobs, img, opts));
   let top: Descriptor;
   if (manifests.length === 1) {
-    const { platform: _p, ...m } = manifests[0]!;
-    top = { ...m, annotations: { 'org.opencontainers.image.ref.name': tag } };
+    top = { ...manifests[0]!, annotations: { 'org.opencontainers.image.ref.name': tag } };
   } else {
     const inner = { schemaVersion: 2, mediaType: MT.index, manifests, annotations: imageAnnotations(images[0]!.image, opts.epoch) };
     top = { ...(await blobs.json(MT.index, inner)), annotations: { 'org.opencontainers.image.ref.name': tag } };
