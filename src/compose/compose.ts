@@ -42,6 +42,8 @@ export interface ComposeOptions {
   epoch?: number;
   /** Metadata cache + package store; default the user cache dir. */
   cacheDir?: string;
+  /** Skip (with an OUTPUT_SKIPPED warning) outputs whose external tool is missing, e.g. mksquashfs. */
+  skipUnavailableOutputs?: boolean;
   report: Report;
 }
 
@@ -102,7 +104,15 @@ export async function compose(defPath: string, opts: ComposeOptions): Promise<Co
         await t(`emit:${arch}`, async () => {
           for (const name of ['tar', 'erofs', 'verity', 'squashfs'] as const) {
             if (!wants(def.definition, name)) continue;
-            const files = await getEmitter(name).emit(built.rootfs, { outDir: dir, epoch, report, image });
+            let files: EmittedFile[];
+            try {
+              files = await getEmitter(name).emit(built.rootfs, { outDir: dir, epoch, report, image });
+            } catch (e) {
+              const code = (e as DriftlessError).code;
+              if (!opts.skipUnavailableOutputs || (code !== 'OUTPUT_TOOL_MISSING' && code !== 'OUTPUT_SQUASHFS_NO_TAR')) throw e;
+              report.warn('OUTPUT_SKIPPED', `${name} output skipped: ${(e as Error).message}`);
+              continue;
+            }
             outputs.push(...files.map((f) => ({ ...f, path: multi ? `${arch}/${f.path}` : f.path })));
           }
         });

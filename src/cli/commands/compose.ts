@@ -17,6 +17,7 @@ import { defaultCacheDir } from '../../repo/load.js';
 import { sourceDateEpoch } from '../../core/time.js';
 import { DriftlessError } from '../../core/errors.js';
 import type { ComposeReport } from '../../compose/report.js';
+import { verifyComposeOutput } from '../../compose/verify-output.js';
 import { cliContext, output } from '../context.js';
 
 function kib(n: number): string {
@@ -106,6 +107,17 @@ export function registerCompose(program: Command): void {
       const ctx = cliContext(cmd);
       const r = JSON.parse(await readJson(join(outDir, 'report.json'))) as ComposeReport;
       output(ctx, r, () => summarizeReport(r));
+    });
+
+  image
+    .command('verify')
+    .description('check a compose output without trusting it: digests, OCI blobs, rpmdb vs lock, dm-verity, SBOMs')
+    .argument('<outdir>')
+    .action(async (outDir: string, _o: unknown, cmd: Command) => {
+      const ctx = cliContext(cmd);
+      const checks = await verifyComposeOutput(outDir);
+      output(ctx, { checks }, () => checks.map((c) => `${c.ok ? 'ok    ' : 'FAILED'} ${c.name}: ${c.detail}`).join('\n'));
+      if (checks.some((c) => !c.ok)) process.exitCode = 1;
     });
 
   program

@@ -1,16 +1,16 @@
 /**
- * `driftless demo`: the offline end-to-end demonstration run by `npm run demo`.
- * Today: build the sample distribution (examples/sample-repo, plus the hello 1.1 update from
- * examples/sample-repo-v2) with the RPM writer, sign it with the TEST-ONLY demo key, verify
- * every package, print a summary table and inspect one package. Later stages (repository, compose) extend it.
- * It writes only under out/demo/ (repo/ and repo-v2/ are rebuilt from scratch each run).
+ * `driftless demo`: the offline end-to-end demonstration run by `npm run demo` (see
+ * src/demo/demo.ts): sample distribution built and signed → signed rpm-md repository → `base`
+ * and `distroless` locked and composed → every output verified → `why bash`. Writes only under
+ * out/demo/ (or -o DIR).
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { sourceDateEpoch } from '../../core/time.js';
-import { buildSampleRepo, SAMPLE_REPO_V2_DIR, type SamplePackage } from '../../rpm/build/sample-set.js';
-import { formatSummary, inspectPackage } from '../../rpm/inspect.js';
+import { DriftlessError } from '../../core/errors.js';
+import { runDemo } from '../../demo/demo.js';
+import { summarizeReport } from './compose.js';
 import { cliContext, output } from '../context.js';
 
 /** out/demo under the repository root (independent of the working directory). */
@@ -35,36 +35,30 @@ export function registerDemo(program: Command): void {
     .action(async (opts: { sourceDateEpoch?: string; output?: string }, cmd: Command) => {
       const ctx = cliContext(cmd);
       const epoch = sourceDateEpoch(opts.sourceDateEpoch);
-      const started = performance.now();
       const outDir = opts.output ? resolve(opts.output) : DEMO_OUT;
-      const repoDir = join(outDir, 'repo');
-      const v2Dir = join(outDir, 'repo-v2');
-      const repo = await buildSampleRepo(repoDir, { epoch, report: ctx.report });
-      const v2 = await buildSampleRepo(v2Dir, { epoch, report: ctx.report, definitionsDir: SAMPLE_REPO_V2_DIR });
-      // Read one package back with the package reader, as `driftless rpm inspect` shows it.
-      const showcase = repo.find((p) => p.name === 'openssh-server') ?? repo[0]!;
-      const inspected = await inspectPackage(showcase.path);
-      const seconds = (performance.now() - started) / 1000;
-      const result = { epoch, repo: { dir: repoDir, packages: repo }, repoV2: { dir: v2Dir, packages: v2 }, inspect: { name: showcase.name, requires: inspected.requires, provides: inspected.provides, files: inspected.files.map((f) => f.path) }, seconds: Number(seconds.toFixed(2)) };
-      output(ctx, result, () => {
-        const rows = (pkgs: SamplePackage[]) => [
-          ['NAME', 'EVR', 'ARCH', 'SIZE', 'FILES', 'SIGNED BY'],
-          ...pkgs.map((p) => [p.name, p.evr, p.arch, humanSize(p.size), String(p.files), p.signedBy]),
+      const r = await runDemo(outDir, { epoch, report: ctx.report });
+      const failed = r.images.flatMap((i) => i.checks.filter((c) => !c.ok).map((c) => `${i.name}: ${c.name}: ${c.detail}`));
+      output(ctx, r, () => {
+        const total = r.repo.packages.reduce((n, p) => n + p.size, 0);
+        const lines = [
+          `1. sample distribution: ${r.repo.packages.length} packages (${humanSize(total)}) built, signed with the TEST-ONLY demo key and verified`,
+          table([
+            ['NAME', 'EVR', 'ARCH', 'SIZE', 'FILES', 'SIGNED BY'],
+            ...r.repo.packages.map((p) => [p.name, p.evr, p.arch, humanSize(p.size), String(p.files), p.signedBy]),
+          ]).replace(/^/gm, '   '),
+          `2. signed rpm-md repository: ${r.repo.dir}/repodata (repomd sha256 ${r.repo.repodata.repomdSha256.slice(0, 16)}…, repomd.xml.asc); update repo ${r.repoV2.dir}`,
+          `3. images composed (rootless, no scriptlets, hardened, reproducible):`,
         ];
-        const total = repo.reduce((n, p) => n + p.size, 0);
-        return [
-          `sample repository: ${repo.length} packages (${humanSize(total)}) in ${repoDir}`,
-          '',
-          table(rows(repo)),
-          '',
-          `update repository: ${v2.length} package(s) in ${v2Dir}`,
-          table(rows(v2)),
-          '',
-          `driftless rpm inspect ${showcase.fileName}:`,
-          formatSummary(inspected).replace(/^/gm, '  '),
-          '',
-          `every package signed with the TEST-ONLY demo key and verified (digests + signature) in ${seconds.toFixed(1)} s`,
-        ].join('\n');
+        for (const img of r.images) {
+          lines.push(summarizeReport(img.report).replace(/^/gm, '   '));
+          lines.push(`   verified: ${img.checks.map((c) => `${c.ok ? 'ok' : 'FAILED'} ${c.name.replace(/^x86_64: /, '')}`).join(', ')}`);
+        }
+        lines.push(`4. driftless why ${r.why.package} --lock ${r.images[0]!.dir}/lock.json`);
+        lines.push(...r.why.chains.map((c) => `   ${c}`));
+        lines.push(`   distroless image has a shell: ${r.distrolessHasShell ? 'YES' : 'no'}`);
+        lines.push(`done in ${r.seconds.toFixed(1)} s; everything is under ${outDir}`);
+        return lines.join('\n');
       });
+      if (failed.length) throw new DriftlessError('DEMO_VERIFY_FAILED', `output verification failed:\n  ${failed.join('\n  ')}`);
     });
 }
