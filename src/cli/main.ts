@@ -4,21 +4,42 @@
  */
 import { Command, CommanderError } from 'commander';
 import { renderError } from './render.js';
-import { registerVercmp } from './commands/vercmp.js';
-import { registerDemo } from './commands/demo.js';
-import { registerTestsolv } from './commands/testsolv.js';
-import { registerRpm } from './commands/rpm.js';
-import { registerRpmBuild } from './commands/rpm-build.js';
-import { registerRepo } from './commands/repo.js';
-import { registerRepoCreate } from './commands/repo-create.js';
-import { registerCache } from './commands/cache.js';
-import { registerRepoDownload } from './commands/repo-download.js';
-import { registerHost } from './commands/host.js';
-import { registerEmit } from './commands/emit.js';
-import { registerCompose } from './commands/compose.js';
-import { registerResolve } from './commands/resolve.js';
+type Register = (program: Command) => void;
 
-export function buildProgram(): Command {
+/**
+ * Commands by top-level name, loaded on demand: a command only imports the libraries it uses
+ * (OpenPGP, SQLite, the SBOM library... cost hundreds of ms to load), so `driftless resolve` does
+ * not pay for `driftless host`. Loaders of one entry run in order (a group before its additions).
+ */
+const COMMANDS: Array<{ names: string[]; load: Array<() => Promise<Register>> }> = [
+  { names: ['vercmp'], load: [async () => (await import('./commands/vercmp.js')).registerVercmp] },
+  { names: ['demo'], load: [async () => (await import('./commands/demo.js')).registerDemo] },
+  { names: ['testsolv'], load: [async () => (await import('./commands/testsolv.js')).registerTestsolv] },
+  {
+    names: ['rpm'],
+    load: [async () => (await import('./commands/rpm.js')).registerRpm, async () => (await import('./commands/rpm-build.js')).registerRpmBuild],
+  },
+  {
+    names: ['repo'],
+    load: [
+      async () => (await import('./commands/repo.js')).registerRepo,
+      async () => (await import('./commands/repo-create.js')).registerRepoCreate,
+      async () => (await import('./commands/repo-download.js')).registerRepoDownload,
+    ],
+  },
+  { names: ['cache'], load: [async () => (await import('./commands/cache.js')).registerCache] },
+  { names: ['host'], load: [async () => (await import('./commands/host.js')).registerHost] },
+  { names: ['emit'], load: [async () => (await import('./commands/emit.js')).registerEmit] },
+  { names: ['compose', 'lock', 'why', 'image', 'sbom'], load: [async () => (await import('./commands/compose.js')).registerCompose] },
+  { names: ['resolve'], load: [async () => (await import('./commands/resolve.js')).registerResolve] },
+];
+
+/** The first argument that is not a global option: the command name, if any. */
+function commandName(argv: string[]): string | undefined {
+  return argv.find((a) => !a.startsWith('-'));
+}
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('driftless')
     .description('signed RPM repositories in, hardened reproducible systems out')
     .version('0.1.0')
@@ -26,24 +47,14 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'only warnings and errors')
     .showHelpAfterError()
     .exitOverride();
-  registerVercmp(program);
-  registerDemo(program);
-  registerTestsolv(program);
-  registerRpm(program);
-  registerRpmBuild(program);
-  registerRepo(program);
-  registerRepoCreate(program);
-  registerCache(program);
-  registerRepoDownload(program);
-  registerHost(program);
-  registerEmit(program);
-  registerCompose(program);
-  registerResolve(program);
+  const name = commandName(argv);
+  const entry = COMMANDS.find((c) => name !== undefined && c.names.includes(name));
+  for (const c of entry ? [entry] : COMMANDS) for (const load of c.load) (await load())(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
