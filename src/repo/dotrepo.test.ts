@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fixtures, runCli, tempDir } from '../../test/helpers/cli.js';
-import { startFaultyServer } from '../../test/helpers/faulty-http.js';
+import { fixtures, tempDir } from '../../test/helpers/cli.js';
+import { runCliAsync, startFaultyServer } from '../../test/helpers/faulty-http.js';
 import { isDriftlessError } from '../core/errors.js';
 import { CollectingReport } from '../core/report.js';
 import { baseArch, dotRepoHttpOptions, loadDotRepoFiles, loadDotRepoKeys, loadVarsDirs, openDotRepoSource, parseDotRepo, substituteVars } from './dotrepo.js';
@@ -175,18 +175,7 @@ test('CLI repo query reads an http repository (http source registered) with --ca
   const srv = await startFaultyServer(t, { files: serveTree(repoDir, '/r') });
   srv.fault({ path: /primary\.xml\.gz$/, kind: 'drop', afterBytes: 50, times: 1 });
   const cacheDir = tempDir(t);
-  // run the CLI in a child while this process serves: spawnSync would block the event loop
-  const { spawn } = await import('node:child_process');
-  const { repoRoot } = await import('../../test/helpers/cli.js');
-  const out = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'repo', 'query', '--repo', `${srv.url}/r/`, '--nogpgcheck', '--cache-dir', cacheDir, '--format', 'nevra'], { cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
-  });
+  const out = await runCliAsync(['repo', 'query', '--repo', `${srv.url}/r/`, '--nogpgcheck', '--cache-dir', cacheDir, '--format', 'nevra']);
   assert.equal(out.status, 0, out.stderr);
   assert.equal(out.stdout.trim(), 'foo-0:1.0-1.noarch');
-  void runCli;
 });

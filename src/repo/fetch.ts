@@ -21,7 +21,8 @@ import { DriftlessError, isDriftlessError } from '../core/errors.js';
 import { ContentStore } from '../core/cas.js';
 import { silentReport, type Report } from '../core/report.js';
 import { CacheIndex } from './cache-index.js';
-import type { RepoOpenOptions, RepoSource } from './source.js';
+import { nevra, type PackageMeta } from '../rpm/metadata.js';
+import { openRepoSource, type RepoOpenOptions, type RepoSource, type RepoSourceOptions } from './source.js';
 
 export interface Cache {
   root: string;
@@ -251,5 +252,41 @@ export async function fetchAll(
   await Promise.all(Array.from({ length: n }, worker));
   progress.done();
   if (failure !== undefined) throw failure;
+  return results;
+}
+
+/** The fetch item for a package from repository metadata (location, checksum, size, NEVRA). */
+export function packageFetchItem(p: PackageMeta): FetchItem {
+  if (!p.location?.href) throw new DriftlessError('REPO_BAD_METADATA', `${nevra(p)}: the metadata gives no location`);
+  return {
+    relPath: p.location.href,
+    ...(p.checksum ? { checksum: p.checksum } : {}),
+    ...(p.size?.package !== undefined ? { size: p.size.package } : {}),
+    nevra: nevra(p),
+    kind: 'package',
+  };
+}
+
+/**
+ * Fetch packages of one repository into the store. Packages whose location has an xml:base
+ * are fetched from that base (through the source registry) instead of `source`.
+ */
+export async function fetchPackages(
+  source: RepoSource,
+  packages: PackageMeta[],
+  cache: Cache,
+  opts: FetchOptions & { concurrency?: number; sourceOptions?: RepoSourceOptions } = {},
+): Promise<FetchResult[]> {
+  const groups = new Map<string, number[]>();
+  packages.forEach((p, i) => {
+    const base = p.location?.base ?? '';
+    groups.set(base, [...(groups.get(base) ?? []), i]);
+  });
+  const results: FetchResult[] = new Array(packages.length);
+  for (const [base, idx] of groups) {
+    const src = base ? openRepoSource(base, { report: opts.report, ...opts.sourceOptions }) : source;
+    const got = await fetchAll(src, idx.map((i) => packageFetchItem(packages[i]!)), cache, opts);
+    idx.forEach((i, k) => (results[i] = got[k]!));
+  }
   return results;
 }

@@ -242,3 +242,22 @@ export async function startFaultyServer(t: TestContext | undefined, opts: Faulty
     close,
   };
 }
+
+/**
+ * Run `driftless ARGS` in a child process without blocking this one (runCli uses spawnSync,
+ * which would freeze an in-process server while the CLI talks to it).
+ */
+export async function runCliAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const { repoRoot } = await import('./cli.js');
+  const { join } = await import('node:path');
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, env: { ...process.env, ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    c.on('error', reject);
+    c.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
+  });
+}
