@@ -9,6 +9,8 @@ import { writeFileAtomic } from '../src/core/atomic.js';
 import { benchRpmRead } from './rpm-read.js';
 import { benchOutputs } from './outputs.js';
 import { benchSolver } from './solver.js';
+import { benchResolve } from './resolve.js';
+import { benchCompose } from './compose.js';
 
 type Bench = (opts: { quick: boolean }) => Promise<Record<string, unknown>>;
 
@@ -16,6 +18,8 @@ const BENCHES: Record<string, Bench> = {
   rpmRead: benchRpmRead,
   outputs: benchOutputs,
   solver: benchSolver,
+  resolve: benchResolve,
+  compose: benchCompose,
 };
 
 const args = process.argv.slice(2);
