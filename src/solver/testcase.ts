@@ -232,12 +232,12 @@ export function addTesttags(pool: Pool, repo: Repo, text: string): void {
   const dep = (str: string) => (str.startsWith('/') ? pool.str2id(str) : str2dep(pool, str));
   const lines = text.split('\n');
   let intag: string | null = null;
-  for (const line of lines) {
+  for (const raw of lines) {
+    let line = raw;
     if (intag !== null) {
-      if (line.startsWith(`-${intag}:`)) intag = null;
-      continue;
-    }
-    if (line[0] === '+' && line[1] && line[1] !== ':') {
+      if (line.startsWith(`-${intag}:`)) { intag = null; continue; }
+      line = `=${intag}: ${line}`;
+    } else if (line[0] === '+' && line[1] && line[1] !== ':') {
       const k = line.indexOf(':');
       if (k >= 0) intag = line.slice(1, k);
       continue;
