@@ -197,10 +197,14 @@ test('repo create is bit-reproducible and incremental', async (t) => {
   await createRepo(dir, { ...opts, incremental: false });
   assert.deepEqual(snapshot(), inc);
   assert.notDeepEqual(inc, a);
+  // the same file in two places (one pkgid, two locations) is listed twice and reused on the next run
+  mkdirSync(join(dir, 'Packages/dup'));
+  cpSync(join(dir, 'Packages/sub/beta-2.0-1.noarch.rpm'), join(dir, 'Packages/dup/beta-2.0-1.noarch.rpm'), { preserveTimestamps: true });
+  assert.deepEqual([(await createRepo(dir, opts)).reused, (await createRepo(dir, opts)).reused], [8, 9]);
   // createrepo_c --update accepts our repodata and keeps every package
   const up = run('createrepo_c', ['--update', '--no-database', dir]);
   assert.equal(up.status, 0, up.stderr);
-  assert.equal(packagesOf(await openXml(dir, 'primary')).size, 8);
+  assert.equal(packagesOf(await openXml(dir, 'primary')).size, 9);
 });
 
 test('signed repo: dnf (repo_gpgcheck=1) and our reader accept it; tampering is refused by both', async (t) => {

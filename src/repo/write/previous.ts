@@ -71,11 +71,12 @@ export async function readPreviousRepodata(dir: string, report: Report): Promise
       report.warn('REPO_WRITE_PREVIOUS_IGNORED', 'previous repodata is incomplete or does not match its repomd.xml; rescanning everything');
       return result;
     }
+    // The same file in several places has one pkgid; its filelists/other entries are identical.
     const byId = (snips: string[]) => {
-      const m = new Map<string, string | null>();
+      const m = new Map<string, string>();
       for (const s of snips) {
         const id = /^<package pkgid="([0-9a-f]{64})"/.exec(s)?.[1];
-        if (id) m.set(id, m.has(id) ? null : s);
+        if (id && !m.has(id)) m.set(id, s);
       }
       return m;
     };
