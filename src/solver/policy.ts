@@ -301,7 +301,7 @@ export function filterUnwanted(st: PolicyState, input: number[], mode: PolicyMod
         const name = pool.solvables[list[i]!]!.name;
         while (j < list.length && pool.solvables[list[j]!]!.name === name) j++;
         const grp = list.slice(i, j);
-        out.push(...(grp.length > 2 ? pruneToHighestPrio(pool, grp) : grp));
+        for (const x of grp.length > 2 ? pruneToHighestPrio(pool, grp) : grp) out.push(x);
         i = j;
       }
       list = out;

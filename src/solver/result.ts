@@ -119,7 +119,7 @@ export function solverResult(solver: Solver, kinds: Set<string>): string {
     for (const job of solver.jobs) out.push(`job ${job2str(pool, solver.lists, job)}`);
   }
   if (kinds.has('alternatives')) {
-    out.push(...solver.alternativeLines());
+    for (const l of solver.alternativeLines()) out.push(l);
   }
   sortC(out);
   return out.map((l) => `${l}\n`).join('');

@@ -292,5 +292,5 @@ export function unifyPkgRules(rs: RuleSet, from: number): void {
     kept.push(r);
   }
   rs.rules.length = from;
-  rs.rules.push(...kept);
+  for (const r of kept) rs.rules.push(r);
 }

@@ -236,6 +236,7 @@ export class Solver implements PolicyState, SolverSetup {
     this.runSat(true);
     const mainSat = this.sat;
     const mainBranches = this.branches;
+    this.satShared = true;
     analyzeProblems(this);
     this.sat = mainSat;
     this.branches = mainBranches;
@@ -482,13 +483,15 @@ export class Solver implements PolicyState, SolverSetup {
   }
 
   decisionRule = new Map<number, number>();
+  /** The current Sat must not be reset in place (it holds the main result while problems are refined). */
+  private satShared = false;
 
   private analyzeUnsolvable(conflict: number, disablerules: boolean): number {
     const proof = this.sat.expandLearnt(this.sat.proof(conflict));
     const rs = this.rules.rules;
     const weak = proof.filter((r) => this.weakrules.has(r));
     if (weak.length) {
-      let last = Math.max(...weak);
+      let last = weak.reduce((a, b) => (a > b ? a : b), 0);
       const isRec = (r: number) => rs[r]!.info.type === RuleInfo.PKG_RECOMMENDS && r < this.pkgRulesEnd;
       if (isRec(last) || weak.some(isRec)) {
         const recs = weak.filter(isRec);
@@ -654,7 +657,13 @@ export class Solver implements PolicyState, SolverSetup {
     // drop learnt rules, start from scratch
     const rs = this.rules.rules;
     while (rs.length && rs[rs.length - 1]!.cls === RuleClass.LEARNT) rs.pop();
-    this.sat = new Sat(this.pool.solvables.length, this.rules);
+    if (this.sat && this.sat.nvars === this.pool.solvables.length && !this.satShared) {
+      this.sat.reset();
+      this.sat.rebuildWatches();
+    } else {
+      this.sat = new Sat(this.pool.solvables.length, this.rules);
+      this.satShared = false;
+    }
     this.branches = [];
     this.recIndex = 0;
     this.recommendsmap.clear();
