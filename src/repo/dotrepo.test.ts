@@ -7,7 +7,7 @@ import { fixtures, tempDir } from '../../test/helpers/cli.js';
 import { runCliAsync, startFaultyServer } from '../../test/helpers/faulty-http.js';
 import { isDriftlessError } from '../core/errors.js';
 import { CollectingReport } from '../core/report.js';
-import { baseArch, dotRepoHttpOptions, loadDotRepoFiles, loadDotRepoKeys, loadVarsDirs, openDotRepoSource, parseDotRepo, substituteVars } from './dotrepo.js';
+import { baseArch, dotRepoHttpOptions, loadDotRepos, matchesPackageSpec, loadDotRepoFiles, loadDotRepoKeys, loadVarsDirs, openDotRepoSource, parseDotRepo, substituteVars } from './dotrepo.js';
 import { fetchAll, openCache } from './fetch.js';
 import { loadRepo } from './load.js';
 import { createRepo } from './write/create.js';
@@ -178,4 +178,45 @@ test('CLI repo query reads an http repository (http source registered) with --ca
   const out = await runCliAsync(['repo', 'query', '--repo', `${srv.url}/r/`, '--nogpgcheck', '--cache-dir', cacheDir, '--format', 'nevra']);
   assert.equal(out.status, 0, out.stderr);
   assert.equal(out.stdout.trim(), 'foo-0:1.0-1.noarch');
+});
+
+test('loadDotRepos: enabled repos with their keys, includepkgs/exclude, skip_if_unavailable, --nogpgcheck', async (t) => {
+  const repoDir = tempDir(t);
+  for (const f of ['hello-2.0-1.x86_64.rpm', 'hello-2.0-1.i686.rpm', 'foo-1.0-1.noarch.rpm', 'capstest-1.0-1.noarch.rpm']) {
+    copyFileSync(join(fixtures, 'rpm/RPMS', f), join(repoDir, f));
+  }
+  await createRepo(repoDir, { compress: 'gz', signKey: readFileSync(join(fixtures, 'rpm/keys/rpm.org-rsa-2048-test.secret')) });
+  const key = join(fixtures, 'rpm/keys/rpm.org-rsa-2048-test.pub');
+  const text = `[local]
+baseurl=file://${repoDir}
+gpgkey=file://${key}
+exclude=cap*
+includepkgs=hello foo
+[local-x86]
+baseurl=file://${repoDir}
+gpgkey=file://${key}
+includepkgs=*.x86_64
+[off]
+baseurl=file:///nonexistent
+enabled=0
+[flaky]
+baseurl=file://${join(repoDir, 'missing')}
+skip_if_unavailable=1
+`;
+  const report = new CollectingReport();
+  const got = await loadDotRepos(parseDotRepo(text), { cacheDir: null, report });
+  assert.deepEqual(got.map((g) => g.def.id), ['local', 'local-x86']);
+  assert.deepEqual(got[0]!.repo.packages.map((p) => `${p.name}.${p.arch}`).sort(), ['foo.noarch', 'hello.i686', 'hello.x86_64']);
+  assert.deepEqual(got[1]!.repo.packages.map((p) => `${p.name}.${p.arch}`), ['hello.x86_64']);
+  assert.equal(got[0]!.repo.signature?.status, 'ok');
+  assert.deepEqual(report.warnings.map((w) => w.code), ['REPO_SKIPPED']);
+  // a repo without its key fails; --nogpgcheck loads it with a warning
+  const nokey = parseDotRepo(`[k]\nbaseurl=file://${repoDir}\n`);
+  await assert.rejects(loadDotRepos(nokey, { cacheDir: null }), (e: unknown) => isDriftlessError(e) && /SIGNATURE|KEY|GPG/.test(e.code));
+  const r2 = new CollectingReport();
+  assert.equal((await loadDotRepos(nokey, { cacheDir: null, nogpgcheck: true, report: r2 }))[0]!.repo.packages.length, 4);
+  assert.ok(r2.warnings.some((w) => w.code === 'REPO_GPGCHECK_OFF'));
+  const p = { name: 'kernel-core', epoch: 0, version: '5.14', release: '1.el9', arch: 'x86_64' } as Parameters<typeof matchesPackageSpec>[0];
+  for (const spec of ['kernel*', 'kernel-core.x86_64', 'kernel-core-5.14-1.el9', 'kernel-core-0:5.14-1.el9.x86_64', 'kernel-[cd]ore']) assert.ok(matchesPackageSpec(p, spec), spec);
+  for (const spec of ['kernel', 'kernel-core.i686', 'kern?l']) assert.ok(!matchesPackageSpec(p, spec), spec);
 });

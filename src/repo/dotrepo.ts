@@ -17,6 +17,7 @@
  *   const defs = parseDotRepo(text, { vars: { releasever: '9', basearch: 'x86_64' }, path })
  *   const src = openDotRepoSource(defs[0])      // http(s) with mirrors, or a local directory
  *   const keys = await loadDotRepoKeys(defs[0])  // file:// and http(s) gpgkey= entries
+ *   const loaded = await loadDotRepos(defs, { cacheDir })  // enabled repos, keys, filters applied
  */
 import { promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +28,8 @@ import { Keyring } from '../core/pgp.js';
 import { silentReport, type Report } from '../core/report.js';
 import { openRepoSource, readAll, type RepoSource } from './source.js';
 import { HttpRepoSource, type HttpSourceOptions } from './http-source.js';
+import { loadRepo, type LoadedRepo, type LoadRepoOptions } from './load.js';
+import type { PackageMeta } from '../rpm/metadata.js';
 
 export interface RepoDefinition {
   id: string;
@@ -279,4 +282,75 @@ export async function loadDotRepoKeys(def: RepoDefinition, opts: HttpSourceOptio
     }
   }
   return Keyring.fromArmored(texts, undefined, def.gpgkeys);
+}
+
+/** dnf-style glob (`*`, `?`, `[...]`) as a RegExp matching the whole string. */
+function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Does a package match a dnf package spec (name, name.arch, name-version, NEVRA; globs allowed)? */
+export function matchesPackageSpec(p: PackageMeta, spec: string): boolean {
+  const re = globRegExp(spec);
+  const vr = `${p.version}-${p.release}`;
+  const forms = [p.name, `${p.name}.${p.arch}`, `${p.name}-${p.version}`, `${p.name}-${vr}`, `${p.name}-${vr}.${p.arch}`, `${p.name}-${p.epoch}:${vr}.${p.arch}`];
+  return forms.some((f) => re.test(f));
+}
+
+/** Apply a definition's includepkgs / exclude(pkgs) to a package list (dnf semantics). */
+export function filterPackages(def: Pick<RepoDefinition, 'includepkgs' | 'exclude'>, packages: PackageMeta[]): PackageMeta[] {
+  return packages.filter(
+    (p) => (def.includepkgs.length === 0 || def.includepkgs.some((s) => matchesPackageSpec(p, s))) && !def.exclude.some((s) => matchesPackageSpec(p, s)),
+  );
+}
+
+export interface LoadDotReposOptions extends Omit<LoadRepoOptions, 'keyring' | 'gpgcheck'> {
+  /** dnf's --nogpgcheck: ignore repo_gpgcheck (warned). */
+  nogpgcheck?: boolean;
+  /** Also load disabled repositories. */
+  includeDisabled?: boolean;
+  http?: HttpSourceOptions;
+}
+
+/**
+ * Load the enabled repositories of .repo definitions: each with its own mirrors, TLS settings
+ * and gpgkey= keys, repo_gpgcheck as configured, includepkgs/exclude applied. A repository with
+ * skip_if_unavailable=1 that cannot be loaded is reported and skipped.
+ */
+export async function loadDotRepos(defs: RepoDefinition[], opts: LoadDotReposOptions = {}): Promise<{ def: RepoDefinition; repo: LoadedRepo }[]> {
+  const report = opts.report ?? silentReport;
+  const out: { def: RepoDefinition; repo: LoadedRepo }[] = [];
+  for (const def of defs) {
+    if (!def.enabled && !opts.includeDisabled) continue;
+    const http = { report, ...opts.http };
+    const source = openDotRepoSource(def, http);
+    try {
+      const gpgcheck = def.repoGpgcheck && !opts.nogpgcheck;
+      if (def.repoGpgcheck && opts.nogpgcheck) report.warn('REPO_GPGCHECK_OFF', `[${def.id}] repomd.xml signature NOT checked (--nogpgcheck)`);
+      const keyring = gpgcheck ? await loadDotRepoKeys(def, http) : undefined;
+      const { nogpgcheck: _n, includeDisabled: _d, http: _h, ...rest } = opts;
+      const repo = await loadRepo(source, { ...rest, report, gpgcheck, ...(keyring ? { keyring } : {}) });
+      out.push({ def, repo: { ...repo, packages: filterPackages(def, repo.packages) } });
+    } catch (e) {
+      if (!def.skipIfUnavailable) throw e;
+      report.warn('REPO_SKIPPED', `[${def.id}] skipped (skip_if_unavailable=1): ${(e as Error).message}`, { repo: def.id });
+    } finally {
+      (source as { close?: () => void }).close?.();
+    }
+  }
+  return out;
 }

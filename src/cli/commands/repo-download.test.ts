@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures, tempDir } from '../../../test/helpers/cli.js';
 import { runCliAsync, startFaultyServer } from '../../../test/helpers/faulty-http.js';
@@ -32,4 +32,20 @@ test('repo download over http: verified into --cache-dir, copied to --dest, cach
   const missing = await runCliAsync(['repo', 'download', 'nope', '--repo', `${srv.url}/r/`, '--gpgkey', key, '--cache-dir', cacheDir]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /REPO_PACKAGE_NOT_FOUND/);
+});
+
+test('repo download --repofile: .repo with $releasever, mirrorlist and gpgkey', async (t) => {
+  const repo = tempDir(t);
+  copyFileSync(join(fixtures, 'rpm/RPMS/foo-1.0-1.noarch.rpm'), join(repo, 'foo-1.0-1.noarch.rpm'));
+  await createRepo(repo, { signKey: readFileSync(join(fixtures, 'rpm/keys/rpm.org-rsa-2048-test.secret')) });
+  const files: Record<string, Buffer> = { '/r9/foo-1.0-1.noarch.rpm': readFileSync(join(repo, 'foo-1.0-1.noarch.rpm')) };
+  for (const f of readdirSync(join(repo, 'repodata'))) files[`/r9/repodata/${f}`] = readFileSync(join(repo, 'repodata', f));
+  const srv = await startFaultyServer(t, { files });
+  srv.setFile('/mirrors-9', `${srv.url}/dead/\n${srv.url}/r9/\n`);
+  const conf = tempDir(t);
+  writeFileSync(join(conf, 'test.repo'), `[t]\nname=t $releasever\nmirrorlist=${srv.url}/mirrors-$releasever\ngpgkey=file://${join(fixtures, 'rpm/keys/rpm.org-rsa-2048-test.pub')}\n`);
+  const r = await runCliAsync(['--json', 'repo', 'download', 'foo', '--repofile', conf, '--releasever', '9', '--cache-dir', tempDir(t)]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual((JSON.parse(r.stdout) as { nevra: string }[]).map((x) => x.nevra), ['foo-0:1.0-1.noarch']);
+  assert.ok(srv.hits('/dead/repodata/repomd.xml') >= 1);
 });
