@@ -319,7 +319,7 @@ export function filterPackages(def: Pick<RepoDefinition, 'includepkgs' | 'exclud
 }
 
 export interface LoadDotReposOptions extends Omit<LoadRepoOptions, 'keyring' | 'gpgcheck'> {
-  /** dnf's --nogpgcheck: ignore repo_gpgcheck (warned). */
+  /** dnf's --nogpgcheck: ignore repo_gpgcheck (loadRepo warns REPO_GPGCHECK_DISABLED). */
   nogpgcheck?: boolean;
   /** Also load disabled repositories. */
   includeDisabled?: boolean;
@@ -340,7 +340,6 @@ export async function loadDotRepos(defs: RepoDefinition[], opts: LoadDotReposOpt
     const source = openDotRepoSource(def, http);
     try {
       const gpgcheck = def.repoGpgcheck && !opts.nogpgcheck;
-      if (def.repoGpgcheck && opts.nogpgcheck) report.warn('REPO_GPGCHECK_OFF', `[${def.id}] repomd.xml signature NOT checked (--nogpgcheck)`);
       const keyring = gpgcheck ? await loadDotRepoKeys(def, http) : undefined;
       const { nogpgcheck: _n, includeDisabled: _d, http: _h, ...rest } = opts;
       const repo = await loadRepo(source, { ...rest, report, gpgcheck, ...(keyring ? { keyring } : {}) });
