@@ -100,7 +100,7 @@ export class Pool {
   strs: string[] = ['<NULL>', ''];
   private strIds = new Map<string, number>([['', 1]]);
   rels: Reldep[] = [];
-  private relIds = new Map<string, number>();
+  private relIds = new Map<number, Map<number, number>>();
   solvables: Solvable[] = [];
   repos: Repo[] = [];
   installed: Repo | null = null;
@@ -148,12 +148,14 @@ export class Pool {
   }
 
   rel(name: number, evr: number, flags: number): number {
-    const k = `${name},${evr},${flags}`;
-    const id = this.relIds.get(k);
+    let m = this.relIds.get(name);
+    if (!m) this.relIds.set(name, (m = new Map()));
+    const k = evr * 64 + flags;
+    const id = m.get(k);
     if (id !== undefined) return id;
     const n = RELBASE + this.rels.length;
     this.rels.push({ name, evr, flags });
-    this.relIds.set(k, n);
+    m.set(k, n);
     return n;
   }
 

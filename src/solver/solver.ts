@@ -424,16 +424,42 @@ export class Solver implements PolicyState, SolverSetup {
     if (!allownamechange) return out;
     if (f.needupdateprovide || (!f.noupdateprovide && haveprovobs)) return out;
     // all packages that obsolete n
-    for (let p = pool.solvables.length - 1; p >= 2; p--) {
+    for (const p of this.obsoletersOf(n)) {
       const ps = pool.solvables[p]!;
-      if (!ps.obsoletes.length || ps.name === s.name || !pool.installable(ps) || ps.repo === pool.installed) continue;
-      if (!this.isObsoleting(p, n)) continue;
+      if (ps.name === s.name) continue;
       if (pool.flags.implicitobsoleteusescolors && !pool.colormatch(s, ps)) continue;
       if (!allowarchchange && s.arch !== ps.arch && this.illegalArchChange(s.arch, ps.arch)) continue;
       if (!allowvendorchange && s.vendor !== ps.vendor && this.illegalVendorChange(s.vendor, ps.vendor)) continue;
       if (!out.includes(p)) out.push(p);
     }
     return out;
+  }
+
+  private obsIndex: Map<number, number[]> | null = null;
+
+  /** Installable, not installed packages with another name that obsolete installed package n (highest id first). */
+  obsoletersOf(n: number): number[] {
+    if (!this.obsIndex) {
+      const pool = this.pool;
+      const idx = new Map<number, number[]>();
+      for (let p = pool.solvables.length - 1; p >= 2; p--) {
+        const ps = pool.solvables[p]!;
+        if (!ps.obsoletes.length || !ps.repo || ps.repo === pool.installed || !pool.installable(ps)) continue;
+        for (const obs of ps.obsoletes) {
+          for (const q of pool.whatProvides(obs)) {
+            const qs = pool.solvables[q]!;
+            if (qs.repo !== pool.installed || qs.name === ps.name) continue;
+            if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(qs, obs)) continue;
+            if (pool.flags.obsoleteusescolors && !pool.colormatch(ps, qs)) continue;
+            let l = idx.get(q);
+            if (!l) idx.set(q, (l = []));
+            if (l[l.length - 1] !== p) l.push(p);
+          }
+        }
+      }
+      this.obsIndex = idx;
+    }
+    return this.obsIndex.get(n) ?? [];
   }
 
   isObsoleting(p: number, target: number): boolean {
