@@ -197,7 +197,7 @@ echo tft
 `;
 
 /** Build the test spec once per payload codec; returns the .rpm paths. */
-export function buildVariants(dir: string, codecs = ['w9.gzdio', 'w6.xzdio', 'w19.zstdio', 'w9.bzdio', 'w0.ufdio']): string[] {
+export function buildVariants(dir: string, codecs = ['w9.gzdio', 'w6.xzdio', 'w19.zstdio', 'w9.bzdio', 'w0.ufdio', 'w6.lzdio']): string[] {
   writeFileSync(join(dir, 't.spec'), SPEC);
   const out: string[] = [];
   for (const c of codecs) {
@@ -210,7 +210,7 @@ export function buildVariants(dir: string, codecs = ['w9.gzdio', 'w6.xzdio', 'w1
   return out;
 }
 
-test('rpmbuild-made packages (gzip, xz, zstd, bzip2, none): inspect and payload equal rpm', async (t) => {
+test('rpmbuild-made packages (gzip, xz, zstd, bzip2, none, legacy lzma): inspect and payload equal rpm', async (t) => {
   if (!requireTool(t, 'rpm', 'rpmbuild', 'rpm2cpio', 'cpio')) return;
   const dir = tempDir(t);
   const built = buildVariants(dir);
@@ -229,7 +229,7 @@ test('rpmbuild-made packages (gzip, xz, zstd, bzip2, none): inspect and payload 
     assert.equal(info.files.find((f) => f.path === '/usr/share/dt/a')!.nlink, 2);
   }
   const codecs = await Promise.all(built.map(async (p) => (await inspectPackage(p)).payloadCompressor));
-  assert.deepEqual(codecs, ['gzip', 'xz', 'zstd', 'bzip2', 'none']);
+  assert.deepEqual(codecs, ['gzip', 'xz', 'zstd', 'bzip2', 'none', 'lzma']);
   // CLI contract: one JSON object
   const r = runCli(['rpm', 'inspect', built[2]!, '--json']);
   assert.equal(r.status, 0, r.stderr);

@@ -12,7 +12,8 @@
  */
 import { createReadStream, openSync, fstatSync, readSync, closeSync } from 'node:fs';
 import { DriftlessError } from '../core/errors.js';
-import { decompress, compressionFromName, DEFAULT_MAX_OUTPUT, type CompressionKind } from '../core/compression.js';
+import { decompress, compressionFromName, detectCompression, DEFAULT_MAX_OUTPUT, type CompressionKind } from '../core/compression.js';
+import { lzmaDecompress } from './lzma.js';
 import { decodeHeader, headerSizeFromIntro, HEADER_DATA_MAX, type Header } from './header.js';
 import { decodeLead, LEAD_SIZE, type Lead } from './lead.js';
 import { SigTag, Tag } from './tags.js';
@@ -197,7 +198,7 @@ async function readPackage(src: Source, opts: OpenPackageOptions): Promise<RpmPa
     // incompressible payloads grow); the exact declared size is enforced by boundedPayload.
     payload: () =>
       boundedPayload(
-        decompress(payloadCompression, src.stream(payloadOffset), { maxOutput: archiveSize !== undefined ? archiveSize + SLACK : limit, label }),
+        decodePayload(payloadCompression, src.stream(payloadOffset), archiveSize !== undefined ? archiveSize + SLACK : limit, label),
         limit,
         archiveSize !== undefined,
         src.path,
@@ -206,6 +207,42 @@ async function readPackage(src: Source, opts: OpenPackageOptions): Promise<RpmPa
 }
 
 const SLACK = 16 * 1024 * 1024;
+
+/** Decompress with the core codecs, plus legacy lzma_alone (old RPMs) which core does not decode. */
+async function* decodePayload(kind: CompressionKind | 'auto', raw: AsyncIterable<Uint8Array>, maxOutput: number, label: string): AsyncGenerator<Uint8Array> {
+  let source = raw;
+  if (kind === 'auto') {
+    // sniff the codec from the first bytes; the underlying stream is closed however this ends
+    const it = raw[Symbol.asyncIterator]();
+    const head: Uint8Array[] = [];
+    let n = 0;
+    let done = false;
+    while (n < 6) {
+      const r = await it.next();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      head.push(r.value);
+      n += r.value.length;
+    }
+    kind = detectCompression(Buffer.concat(head));
+    source = (async function* () {
+      try {
+        yield* head;
+        while (!done) {
+          const r = await it.next();
+          if (r.done) return;
+          yield r.value;
+        }
+      } finally {
+        await it.return?.();
+      }
+    })();
+  }
+  if (kind === 'lzma') yield* lzmaDecompress(source, { maxOutput });
+  else yield* decompress(kind, source, { maxOutput, label });
+}
 
 /** Enforce the declared archive size exactly: more output is a lying size or a bomb. */
 async function* boundedPayload(source: AsyncIterable<Uint8Array>, limit: number, declared: boolean, path?: string): AsyncGenerator<Uint8Array> {
