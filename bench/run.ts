@@ -11,6 +11,7 @@ import { benchOutputs } from './outputs.js';
 import { benchSolver } from './solver.js';
 import { benchResolve } from './resolve.js';
 import { benchCompose } from './compose.js';
+import { benchHost } from './host.js';
 
 type Bench = (opts: { quick: boolean }) => Promise<Record<string, unknown>>;
 
@@ -20,6 +21,7 @@ const BENCHES: Record<string, Bench> = {
   solver: benchSolver,
   resolve: benchResolve,
   compose: benchCompose,
+  host: benchHost,
 };
 
 const args = process.argv.slice(2);

@@ -6,10 +6,10 @@
  * drift detects and `reset` replaces from the store). Directories under /usr are made
  * read-only. /etc gets real copies (writable, merged); /var is shared and only seeded.
  */
-import { constants as fsc, promises as fsp } from 'node:fs';
+import { constants as fsc, promises as fsp, chmodSync, chownSync, existsSync, lchownSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { hashFile, sha256, SMALL } from './fastio.js';
 import { DriftlessError } from '../core/errors.js';
 import { readTree, type Meta } from './tree.js';
 import { canOwn, type EtcMap } from './etc-merge.js';
@@ -32,23 +32,43 @@ export function zoneOf(path: string): 'etc' | 'var' | 'state' | 'link' {
   return 'link';
 }
 
-/** Hash a file on disk. */
-export async function hashFile(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(path) as AsyncIterable<Buffer>) h.update(c);
-  return h.digest('hex');
+export { hashFile };
+
+function applyOwner(path: string, uid: number, gid: number, link = false): void {
+  if (!canOwn()) return;
+  if (link) lchownSync(path, uid, gid);
+  else chownSync(path, uid, gid);
 }
 
-async function applyOwner(path: string, uid: number, gid: number, link = false): Promise<void> {
-  if (!canOwn()) return;
-  if (link) await fsp.lchown(path, uid, gid);
-  else await fsp.chown(path, uid, gid);
+/** Write `data` to `dest` atomically with mode/owner and mtime 0 (sync; small files). */
+function writeCopySync(dest: string, data: Uint8Array, mode: number, uid: number, gid: number): void {
+  const tmp = join(dirname(dest), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, data, { mode: 0o600 });
+    applyOwner(tmp, uid, gid);
+    chmodSync(tmp, mode);
+    utimesSync(tmp, 0, 0);
+    renameSync(tmp, dest);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Copy a store object to `dest` (verifying it), set mode/owner and mtime 0. */
 export async function copyObject(store: HostStore, sha: string, dest: string, mode: number, uid: number, gid: number): Promise<void> {
   const src = store.cas.objectPath(sha);
   const tmp = join(dirname(dest), `.${randomBytes(6).toString('hex')}.tmp`);
+  const small = statSync(src, { throwIfNoEntry: false });
+  if (small && small.size <= SMALL) {
+    // sync fast path: one read, hash, one write
+    const data = readFileSync(src);
+    if (sha256(data) !== sha) {
+      throw new DriftlessError('HOST_OBJECT_CORRUPT', `content object ${sha} does not match its digest`, { details: { digest: sha }, hint: 'run `driftless host fsck`' });
+    }
+    writeCopySync(dest, data, mode, uid, gid);
+    return;
+  }
   try {
     await fsp.copyFile(src, tmp, fsc.COPYFILE_FICLONE);
   } catch (e) {
@@ -58,7 +78,7 @@ export async function copyObject(store: HostStore, sha: string, dest: string, mo
     if ((await hashFile(tmp)) !== sha) {
       throw new DriftlessError('HOST_OBJECT_CORRUPT', `content object ${sha} does not match its digest`, { details: { digest: sha }, hint: 'run `driftless host fsck`' });
     }
-    await applyOwner(tmp, uid, gid);
+    applyOwner(tmp, uid, gid);
     await fsp.chmod(tmp, mode);
     await fsp.utimes(tmp, 0, 0);
     await fsp.rename(tmp, dest);
@@ -79,16 +99,32 @@ export class Variants {
   }
 
   /**
+   * Create the checkout copy from bytes just imported (and hashed) when it does not exist yet,
+   * so the first deployment of a commit is pure hardlinks. Only for small files.
+   */
+  prepare(sha: string, data: Uint8Array, mode: number, uid: number, gid: number): void {
+    const p = this.path(sha, mode, uid, gid);
+    if (this.ok.has(p) || existsSync(p)) return;
+    try {
+      writeCopySync(p, data, mode, uid, gid);
+    } catch {
+      mkdirSync(dirname(p), { recursive: true });
+      writeCopySync(p, data, mode, uid, gid);
+    }
+    this.ok.add(p);
+  }
+
+  /**
    * The checkout copy for a file, created (or re-created when it was modified: mtime, size or
    * mode changed, or `verify` and its content differs) from the store object.
    */
   async get(sha: string, size: number, mode: number, uid: number, gid: number, verify = false): Promise<string> {
     const p = this.path(sha, mode, uid, gid);
     if (this.ok.has(p) && !verify) return p;
-    const s = await fsp.lstat(p).catch(() => undefined);
+    const s = lstatSync(p, { throwIfNoEntry: false });
     const intact = s && s.isFile() && s.size === size && s.mtimeMs === 0 && (s.mode & 0o7777) === mode && (!verify || (await hashFile(p)) === sha);
     if (!intact) {
-      await fsp.mkdir(dirname(p), { recursive: true });
+      mkdirSync(dirname(p), { recursive: true });
       await copyObject(this.store, sha, p, mode, uid, gid);
     }
     this.ok.add(p);
@@ -112,7 +148,7 @@ export async function checkoutTree(store: HostStore, tree: string, dest: string,
   const dirModes: [string, Meta, string][] = [];
   const rec = async (digest: string, abs: string, path: string): Promise<void> => {
     const t = await readTree(store.cas, digest);
-    await fsp.mkdir(abs, { mode: 0o700 });
+    mkdirSync(abs, { mode: 0o700 });
     dirModes.push([abs, t.meta, path]);
     for (const e of t.entries) {
       const p = path === '/' ? `/${e.name}` : `${path}/${e.name}`;
@@ -121,12 +157,12 @@ export async function checkoutTree(store: HostStore, tree: string, dest: string,
       if (zone === 'etc' || zone === 'var') continue;
       if (e.type === 'dir') await rec(e.tree, a, p);
       else if (e.type === 'symlink') {
-        await fsp.symlink(e.target, a);
-        await applyOwner(a, e.uid, e.gid, true);
+        symlinkSync(e.target, a);
+        applyOwner(a, e.uid, e.gid, true);
       } else {
         const v = await variants.get(e.content, e.size, linkMode(e.mode), e.uid, e.gid);
-        await fsp.link(v, a);
-        res.index[p] = (await fsp.lstat(a)).ino;
+        linkSync(v, a);
+        res.index[p] = lstatSync(a).ino;
         res.files++;
       }
     }
@@ -134,8 +170,8 @@ export async function checkoutTree(store: HostStore, tree: string, dest: string,
   };
   await rec(tree, dest, '/');
   for (const [abs, meta, path] of dirModes.reverse()) {
-    await applyOwner(abs, meta.uid, meta.gid);
-    await fsp.chmod(abs, dirMode(path, meta.mode));
+    applyOwner(abs, meta.uid, meta.gid);
+    chmodSync(abs, dirMode(path, meta.mode));
   }
   return res;
 }
@@ -151,14 +187,14 @@ export async function writeEtc(store: HostStore, root: string, etc: EtcMap): Pro
       dirs.push([abs, it.mode, it.uid, it.gid]);
     } else if (it.type === 'symlink') {
       await fsp.symlink(it.target!, abs);
-      await applyOwner(abs, it.uid, it.gid, true);
+      applyOwner(abs, it.uid, it.gid, true);
     } else {
       await copyObject(store, it.sha!, abs, it.mode & 0o7777, it.uid, it.gid);
       index[p] = (await fsp.lstat(abs)).ino;
     }
   }
   for (const [abs, mode, uid, gid] of dirs.reverse()) {
-    await applyOwner(abs, uid, gid);
+    applyOwner(abs, uid, gid);
     await fsp.chmod(abs, mode & 0o7777);
   }
   return index;

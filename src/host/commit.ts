@@ -5,7 +5,9 @@
  *
  *   const { id } = await commitImage(store, 'out/images/base', { ref: 'x86_64/stable', secretKey })
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, lstatSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
+import { collect, putBytesSync, SMALL } from './fastio.js';
+import { linkMode, Variants, zoneOf } from './checkout.js';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -32,11 +34,18 @@ const b64 = (v: Uint8Array) => Buffer.from(v).toString('base64');
 export async function importTar(store: HostStore, tarPath: string, report: Report = silentReport): Promise<{ root: MemDir; stats: ImportStats }> {
   const root = newDir();
   const stats: ImportStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0, skipped: 0 };
+  const variants = new Variants(store);
   for await (const e of readTar(createReadStream(tarPath), { absolute: 'strip', label: tarPath })) {
     const xattrs = Object.keys(e.xattrs).length ? Object.fromEntries(Object.entries(e.xattrs).map(([k, v]) => [k, b64(v)])) : undefined;
     const meta = { mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, ...(xattrs ? { xattrs } : {}) };
     if (e.type === 'file') {
-      const { sha256, size } = await store.cas.putStream(e.body, { noSync: true, label: e.path });
+      let r: { sha256: string; size: number };
+      if (e.size <= SMALL) {
+        const data = await collect(e.body);
+        r = putBytesSync(store.cas, data);
+        if (zoneOf(e.path) === 'link') variants.prepare(r.sha256, data, linkMode(meta.mode), e.uid, e.gid);
+      } else r = await store.cas.putStream(e.body, { noSync: true, label: e.path });
+      const { sha256, size } = r;
       addPath(root, e.path, { type: 'file', ...meta, size, content: sha256 });
       stats.files++;
       stats.bytes += size;
@@ -65,11 +74,12 @@ export async function importTar(store: HostStore, tarPath: string, report: Repor
 export async function importDir(store: HostStore, dir: string, report: Report = silentReport): Promise<{ root: MemDir; stats: ImportStats }> {
   const st = await fsp.lstat(dir);
   const root = newDir({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
+  const variants = new Variants(store);
   const stats: ImportStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0, skipped: 0 };
   const walk = async (abs: string, into: MemDir, rel: string): Promise<void> => {
-    for (const name of (await fsp.readdir(abs)).sort()) {
+    for (const name of readdirSync(abs).sort()) {
       const p = join(abs, name);
-      const s = await fsp.lstat(p);
+      const s = lstatSync(p);
       let node: MemNode;
       if (s.isDirectory()) {
         const d = newDir({ mode: s.mode & 0o7777, uid: s.uid, gid: s.gid });
@@ -77,7 +87,13 @@ export async function importDir(store: HostStore, dir: string, report: Report = 
         node = d;
         stats.dirs++;
       } else if (s.isFile()) {
-        const { sha256, size } = await store.cas.putStream(createReadStream(p), { noSync: true, label: p });
+        let r: { sha256: string; size: number };
+        if (s.size <= SMALL) {
+          const data = readFileSync(p);
+          r = putBytesSync(store.cas, data);
+          if (zoneOf(`${rel}/${name}`) === 'link') variants.prepare(r.sha256, data, linkMode(s.mode), s.uid, s.gid);
+        } else r = await store.cas.putStream(createReadStream(p), { noSync: true, label: p });
+        const { sha256, size } = r;
         node = { type: 'file', mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size, content: sha256 };
         stats.files++;
         stats.bytes += size;

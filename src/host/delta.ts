@@ -24,6 +24,7 @@ import { readSecretKey, signDetached, verifyDetached } from '../core/pgp.js';
 import { diffBytes, patchBytes } from './bdiff.js';
 import { reachable } from './fsck.js';
 import { walkTree } from './tree.js';
+import { hasObject } from './fastio.js';
 import { syncFs } from './commit.js';
 import { faultPoint, syncOpts } from './faults.js';
 import { decodeCommit, withLock, type HostStore } from './store.js';
@@ -265,7 +266,7 @@ export async function applyDelta(store: HostStore, path: string, opts: ApplyDelt
       }
       const part = raw.subarray(off, off + o.length);
       off += o.length;
-      if (await store.cas.has(o.sha)) continue;
+      if (hasObject(store.cas, o.sha)) continue;
       let data: Buffer = part;
       if (o.kind === 'diff') {
         const base = await store.cas.readBytes(o.base ?? '').catch(() => undefined);
@@ -302,7 +303,7 @@ async function reachableFromTree(store: HostStore, tree: string, problems: strin
   let n = 0;
   for await (const it of walkTree(store.cas, tree)) {
     n++;
-    if (it.entry.type === 'file' && !(await store.cas.has(it.entry.content))) problems.push(`content object ${it.entry.content} (${it.path}) is missing`);
+    if (it.entry.type === 'file' && !hasObject(store.cas, it.entry.content)) problems.push(`content object ${it.entry.content} (${it.path}) is missing`);
   }
   return n;
 }

@@ -9,7 +9,7 @@
  *   const { changes } = await drift(store)                 // booted (else pending) deployment
  *   await reset(store, { path: '/etc/hosts' })              // restore from the store
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { DriftlessError } from '../core/errors.js';
 import { silentReport, type Report } from '../core/report.js';
@@ -70,7 +70,7 @@ async function scanDisk(root: string): Promise<Map<string, Actual>> {
   const out = new Map<string, Actual>();
   const walk = async (path: string): Promise<void> => {
     const abs = join(root, path);
-    const s = await fsp.lstat(abs);
+    const s = lstatSync(abs);
     const type = s.isDirectory() ? 'dir' : s.isFile() ? 'file' : s.isSymbolicLink() ? 'symlink' : 'other';
     out.set(path, {
       type,
@@ -80,10 +80,10 @@ async function scanDisk(root: string): Promise<Map<string, Actual>> {
       size: s.size,
       mtimeMs: s.mtimeMs,
       ino: s.ino,
-      ...(type === 'symlink' ? { target: await fsp.readlink(abs) } : {}),
+      ...(type === 'symlink' ? { target: readlinkSync(abs) } : {}),
     });
     if (type === 'dir') {
-      for (const n of (await fsp.readdir(abs)).sort()) {
+      for (const n of readdirSync(abs).sort()) {
         const p = path === '/' ? `/${n}` : `${path}/${n}`;
         if (zoneOf(p) === 'var' || zoneOf(p) === 'state') continue;
         await walk(p);

@@ -15,6 +15,7 @@ import { silentReport } from '../core/report.js';
 import { readState } from './state.js';
 import { readMeta } from './deploy.js';
 import { readTree } from './tree.js';
+import { hasObject, verifyObject } from './fastio.js';
 import type { HostStore } from './store.js';
 
 export interface FsckProblem {
@@ -60,8 +61,8 @@ export async function reachable(
     if (seen.contents.has(d)) return;
     seen.contents.add(d);
     if (!verifyContent) return;
-    if (!(await store.cas.has(d))) onProblem({ kind: 'object-missing', object: d, message: `content object ${d} is missing` });
-    else if (!(await store.cas.verify(d))) onProblem({ kind: 'object-corrupt', object: d, message: `content object ${d} does not match its digest` });
+    if (!hasObject(store.cas, d)) onProblem({ kind: 'object-missing', object: d, message: `content object ${d} is missing` });
+    else if (!(await verifyObject(store.cas, d))) onProblem({ kind: 'object-corrupt', object: d, message: `content object ${d} does not match its digest` });
   };
   for (const c of commits) {
     if (seen.commits.has(c)) continue;
@@ -121,17 +122,18 @@ export async function fsck(store: HostStore, opts: { report?: Report } = {}): Pr
   for (const sha of etcObjects) {
     if (seen.contents.has(sha)) continue;
     if (!(await store.cas.has(sha))) add({ kind: 'object-missing', object: sha, message: `/etc object ${sha} is missing` });
-    else if (!(await store.cas.verify(sha))) add({ kind: 'object-corrupt', object: sha, message: `/etc object ${sha} does not match its digest` });
+    else if (!(await verifyObject(store.cas, sha))) add({ kind: 'object-corrupt', object: sha, message: `/etc object ${sha} does not match its digest` });
   }
   // checkout copies: unmodified and backed by a content object
   const coDir = join(store.repoDir, 'co');
+  const damaged = new Set(problems.map((p) => p.object).filter((o): o is string => o !== undefined));
   for (const sub of (await fsp.readdir(coDir).catch(() => [] as string[])).sort()) {
     for (const name of (await fsp.readdir(join(coDir, sub)).catch(() => [] as string[])).sort()) {
       const m = /^([0-9a-f]{64})\.([0-7]+)\.\d+\.\d+$/.exec(name);
       if (!m) continue; // temp files of an interrupted copy
       const p = join(coDir, sub, name);
       const s = await fsp.lstat(p);
-      const obj = await fsp.lstat(store.cas.objectPath(m[1]!)).catch(() => undefined);
+      const obj = damaged.has(m[1]!) ? undefined : await fsp.lstat(store.cas.objectPath(m[1]!)).catch(() => undefined);
       if (s.mtimeMs !== 0 || (s.mode & 0o7777) !== parseInt(m[2]!, 8) || (obj && obj.size !== s.size)) {
         add({ kind: 'checkout-copy', path: p, message: `checkout copy ${name} was modified (a hardlinked deployment file was edited); \`host reset\` restores it` });
       }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fsp, readFileSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { promises as fsp, readFileSync, writeFileSync, chmodSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { tempDir } from '../../test/helpers/cli.js';
@@ -91,6 +91,8 @@ test('tampered content objects, commits and signatures are detected', async (t) 
   writeFileSync(p, 'evil shell\n');
   const f = await fsck(store);
   assert.deepEqual(f.problems.map((x) => [x.kind, x.object]), [['object-corrupt', sh.content]]);
+  // the checkout copies made at commit time are intact; without them deploy must read the object
+  rmSync(join(store.repoDir, 'co'), { recursive: true });
   await assert.rejects(deploy(store, 'x86_64/stable'), code('HOST_OBJECT_CORRUPT'));
   assert.deepEqual(await status(store), []);
 

@@ -15,6 +15,8 @@
 import { DriftlessError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import type { ContentStore } from '../core/cas.js';
+import { readFileSync } from 'node:fs';
+import { putBytesSync } from './fastio.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -181,17 +183,14 @@ export function decodeTree(bytes: Uint8Array, digest = '?'): TreeObject {
 
 /** Store a tree object; returns its digest. */
 export async function putTree(cas: ContentStore, t: TreeObject): Promise<string> {
-  const bytes = encodeTree(t);
-  const digest = sha256Hex(bytes);
-  if (!(await cas.has(digest))) await cas.putBytes(bytes, { noSync: true });
-  return digest;
+  return putBytesSync(cas, encodeTree(t)).sha256;
 }
 
 /** Read and validate a tree object, checking its bytes against the digest. */
 export async function readTree(cas: ContentStore, digest: string): Promise<TreeObject> {
   let bytes: Buffer;
   try {
-    bytes = await cas.readBytes(digest);
+    bytes = readFileSync(cas.objectPath(digest));
   } catch (e) {
     throw new DriftlessError('HOST_OBJECT_MISSING', `tree object ${digest} is missing from the store`, { cause: e, details: { digest } });
   }
