@@ -266,12 +266,18 @@ async function* boundedPayload(source: AsyncIterable<Uint8Array>, limit: number,
   }
 }
 
-/** Uncompressed cpio size as declared by the signature (v4) or main header (v3/v6). */
+/**
+ * Uncompressed cpio size as declared by the signature (v4) or main header (v3/v6). v6 states
+ * the physical (PAYLOADSIZE) and the alternative representation's size (PAYLOADSIZEALT); as a
+ * payload may be switched between compressed and uncompressed, the larger one is the bound.
+ */
 export function declaredArchiveSize(signature: Header, header: Header): number | undefined {
+  const alt = header.getNumber(Tag.PAYLOADSIZEALT);
+  const phys = header.getNumber(Tag.PAYLOADSIZE);
   const candidates = [
     signature.getNumber(SigTag.LONGARCHIVESIZE),
     signature.getNumber(SigTag.PAYLOADSIZE),
-    header.getNumber(Tag.PAYLOADSIZEALT),
+    alt !== undefined ? Math.max(alt, phys ?? 0) : undefined,
     header.getNumber(Tag.ARCHIVESIZE),
   ];
   for (const c of candidates) if (c !== undefined && Number.isSafeInteger(c)) return c;
