@@ -12,6 +12,7 @@ import { benchSolver } from './solver.js';
 import { benchResolve } from './resolve.js';
 import { benchCompose } from './compose.js';
 import { benchHost } from './host.js';
+import { benchRepoCreate } from './repo-create.js';
 
 type Bench = (opts: { quick: boolean }) => Promise<Record<string, unknown>>;
 
@@ -22,6 +23,7 @@ const BENCHES: Record<string, Bench> = {
   resolve: benchResolve,
   compose: benchCompose,
   host: benchHost,
+  repoCreate: benchRepoCreate,
 };
 
 const args = process.argv.slice(2);

@@ -12,7 +12,7 @@
  *   const r = await createRepo('/srv/repo', { compress: 'zstd', signKey: armoredSecretKey })
  *   r.packages, r.reused, r.repomdSha256
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DriftlessError } from '../../core/errors.js';
@@ -21,7 +21,7 @@ import { sourceDateEpoch } from '../../core/time.js';
 import { gzipStable, zstdCompress } from '../../core/compression.js';
 import { signDetached } from '../../core/pgp.js';
 import { silentReport, type Report } from '../../core/report.js';
-import { openPackage } from '../../rpm/package.js';
+import { openPackage, openPackageBytes } from '../../rpm/package.js';
 import { packageEntries, xmlAttr, type PackageEntries } from './entries.js';
 import { readPreviousRepodata } from './previous.js';
 
@@ -41,7 +41,7 @@ export interface CreateRepoOptions {
   /** Reuse unchanged entries of the previous repodata (default true). */
   incremental?: boolean;
   changelogLimit?: number;
-  /** Packages parsed at once. Default 4. */
+  /** Packages read and parsed at once. Default 8. */
   concurrency?: number;
   report?: Report;
 }
@@ -76,6 +76,9 @@ export async function scanRpms(dir: string): Promise<string[]> {
   return out.sort((a, b) => cmp(base(a), base(b)) || cmp(a, b));
 }
 
+/** Packages up to this size are read into memory whole. */
+const SMALL_RPM = 4 * 1024 * 1024;
+
 async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
@@ -107,16 +110,19 @@ export async function createRepo(dir: string, opts: CreateRepoOptions = {}): Pro
       const i = next++;
       const href = hrefs[i]!;
       const full = join(dir, ...href.split('/'));
-      const fst = await fsp.stat(full);
+      const fst = statSync(full);
       const mtime = Math.floor(fst.mtimeMs / 1000);
-      const sha256 = await sha256File(full);
+      // small packages are read once, synchronously (digest + header from the same bytes: far
+      // cheaper than several async round trips each); big ones are streamed
+      const bytes = fst.size <= SMALL_RPM ? readFileSync(full) : undefined;
+      const sha256 = bytes ? createHash('sha256').update(bytes).digest('hex') : await sha256File(full);
       const prev = previous.get(href);
       if (prev && prev.size === fst.size && prev.mtime === mtime && prev.pkgid === sha256) {
         described[i] = { entries: prev.entries, reused: true };
       } else {
         let pkg;
         try {
-          pkg = await openPackage(full);
+          pkg = bytes ? await openPackageBytes(bytes, { path: full }) : await openPackage(full);
         } catch (e) {
           throw new DriftlessError('REPO_WRITE_BAD_RPM', `${href}: not a readable RPM: ${(e as Error).message}`, { path: full, cause: e });
         }
@@ -125,7 +131,7 @@ export async function createRepo(dir: string, opts: CreateRepoOptions = {}): Pro
       progress.tick();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, hrefs.length || 1)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, hrefs.length || 1)) }, worker));
   progress.done();
 
   const n = described.length;
