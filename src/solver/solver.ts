@@ -29,6 +29,7 @@ export function ruleIdString(solver: Solver, rid: number): string {
 }
 import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, addChoiceRules, addBlackRules, addStrictRepoPrioRules, disablePolicyRules, type SolverSetup } from './setup.js';
 import { analyzeProblems, type Problem } from './problems.js';
+import { createCleandepsMap } from './cleandeps.js';
 
 export interface SolverFlags {
   allowdowngrade: boolean; allownamechange: boolean; allowarchchange: boolean; allowvendorchange: boolean;
@@ -63,6 +64,8 @@ export class Solver implements PolicyState, SolverSetup {
   fixAll = false;
   fixmap = new Set<number>();
   cleandeps = new Set<number>();
+  /** Installed packages updated by cleandeps update jobs. */
+  cleandepsUpdatePkgs = new Set<number>();
   allowuninstallAll = false;
   allowuninstallmap = new Set<number>();
   dupAll = false;
@@ -232,6 +235,10 @@ export class Solver implements PolicyState, SolverSetup {
     if (this.flags.strictrepopriority) addStrictRepoPrioRules(this, added);
     this.applyPolicyRules();
     addChoiceRules(this, this.pkgRulesEnd);
+    if (this.jobs.some((j) => j.how & JOB.CLEANDEPS) && this.installedIds().length) {
+      this.cleandeps = createCleandepsMap(this);
+      this.applyPolicyRules();
+    }
     this.sat = new Sat(pool.solvables.length, this.rules);
     this.runSat(true);
     const mainSat = this.sat;
@@ -266,7 +273,7 @@ export class Solver implements PolicyState, SolverSetup {
           }
           let targeted = (job.how & JOB.TARGETED) !== 0;
           if (pool.installed && !targeted && !this.flags.noautotarget) targeted = !sel.some((p) => this.isInstalledPkg(p));
-          const mark = (q: number) => { this.updatemap.add(q); if (fb) this.bestupdatemap.add(q); };
+          const mark = (q: number) => { this.updatemap.add(q); if (fb) this.bestupdatemap.add(q); if (job.how & JOB.CLEANDEPS) this.cleandepsUpdatePkgs.add(q); };
           if (pool.installed && !targeted) {
             for (const p of sel) if (this.isInstalledPkg(p)) mark(p);
           } else if (targeted) {
@@ -664,6 +671,12 @@ export class Solver implements PolicyState, SolverSetup {
     this.jobs = saveJobs.filter((_, i) => active.has(i));
     disablePolicyRules(this);
     this.jobs = saveJobs;
+    for (const p of this.cleandeps) {
+      const ur = this.updateRules.get(p);
+      if (ur !== undefined) rs[ur]!.disabled = true;
+      const fr = this.featureRules.get(p);
+      if (fr !== undefined) rs[fr]!.disabled = true;
+    }
     rs.forEach((r, i) => { if (r.disabled && !before[i]) this.policyDisabled.add(i); });
   }
 
@@ -754,6 +767,16 @@ export class Solver implements PolicyState, SolverSetup {
         const ol = level;
         level = this.resolveDependencies(level, disablerules);
         if (level < ol) continue;
+      }
+      if (this.cleandeps.size) {
+        let rerun = false;
+        for (const p of this.installedIds()) {
+          if (this.sat.dm[p] !== 0 || !this.cleandeps.has(p)) continue;
+          const ol = level;
+          level = this.setPropagateLearn(level, -p, disablerules, 0);
+          if (level < ol) { rerun = true; break; }
+        }
+        if (rerun) continue;
       }
       if (doweak) {
         const ol = level;
@@ -901,6 +924,7 @@ export class Solver implements PolicyState, SolverSetup {
           }
         }
         if (dm[i] === 0) {
+          if (this.cleandeps.has(i)) continue;
           const ol = level;
           level = this.setPropagateLearn(level, i, disablerules, ur ?? 0);
           if (level <= ol) {
@@ -951,6 +975,10 @@ export class Solver implements PolicyState, SolverSetup {
       }
       if (skip || dq.length < 2) continue;
       let cands = dq;
+      if (this.cleandeps.size) {
+        const cd = cands.find((p) => this.isInstalledPkg(p) && this.cleandeps.has(p) && !(this.updateAll || this.updatemap.has(p)));
+        if (cd !== undefined) cands = [cd];
+      }
       if (r.info.type === RuleInfo.PKG_RECOMMENDS && this.favormap) {
         const nf = cands.filter((p) => (this.favormap!.get(p) ?? 0) >= 0);
         if (nf.length) cands = nf;
@@ -1142,8 +1170,15 @@ export class Solver implements PolicyState, SolverSetup {
     return out.length > 1 ? filterUnwanted(this, out, PolicyMode.SUGGEST) : out;
   }
 
+  /** Installed packages erased because of cleandeps (solver_get_cleandeps). */
   cleandepsList(): number[] {
-    return [];
+    const dm = this.sat.dm;
+    const rs = this.rules.rules;
+    return this.installedIds().filter((p) => {
+      if (!this.cleandeps.has(p) || dm[p]! >= 0) return false;
+      const ur = rs[this.updateRules.get(p)!];
+      return !(ur && ur.lits.length && ur.lits.some((x) => dm[x]! > 0));
+    });
   }
 
   /** libsolv's "alternatives" result lines: every open choice point with its candidates. */
