@@ -110,6 +110,36 @@ export class Pool {
   /** Solvables that are considered (undefined = all). */
   considered: Uint8Array | null = null;
   noarch: number;
+  /** Vendor equivalence classes (glob patterns, '!' excludes), as libsolv's vendorclass. */
+  vendorClasses: string[][] = [];
+  private vendorMasks = new Map<number, number>();
+
+  addVendorClass(patterns: string[]): void {
+    if (patterns.length) this.vendorClasses.push(patterns);
+    this.vendorMasks.clear();
+  }
+
+  /** Bit mask of the vendor classes a vendor belongs to (0 = none). */
+  vendor2mask(vendor: number): number {
+    if (!vendor || !this.vendorClasses.length) return 0;
+    const c = this.vendorMasks.get(vendor);
+    if (c !== undefined) return c;
+    const v = this.strs[vendor]!;
+    let mask = 0;
+    this.vendorClasses.forEach((cls, k) => {
+      if (k >= 31) return;
+      for (const pat of cls) {
+        const neg = pat.startsWith('!');
+        if (globMatch(neg ? pat.slice(1) : pat, v)) {
+          if (!neg) mask |= 1 << k;
+          break;
+        }
+      }
+    });
+    this.vendorMasks.set(vendor, mask);
+    return mask;
+  }
+
   /** Namespace callback results: reldep id -> providers. */
   namespaceProviders = new Map<number, number[]>();
   private wp = new Map<number, number[]>();
@@ -387,6 +417,27 @@ export class Pool {
   providesDep(p: number, dep: number): boolean {
     return this.whatProvides(dep).includes(p);
   }
+}
+
+/** fnmatch-like case-insensitive glob (*, ?, [...]). */
+export function globMatch(pattern: string, s: string): boolean {
+  let re = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const j = pattern.indexOf(']', i + 1);
+      if (j < 0) re += '\\[';
+      else {
+        let body = pattern.slice(i + 1, j);
+        if (body.startsWith('!')) body = '^' + body.slice(1);
+        re += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = j;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(re + '$', 'is').test(s);
 }
 
 export function relOpStr(flags: number): string {

@@ -115,6 +115,8 @@ export async function runTestcase(file: string, opts: { write?: boolean } = {}):
         }
         const j = str2job(pool, lists, pieces.slice(1).join(' '));
         if (j) jobs.push(j);
+      } else if (cmd === 'vendorclass' && pieces.length > 1) {
+        pool.addVendorClass(pieces.slice(1).map((x) => x.replace(/\\([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))));
       } else if (cmd === 'namespace' && pieces.length > 1) {
         const k = pieces[1]!.indexOf('(');
         if (k < 0 || !pieces[1]!.endsWith(')')) continue;

@@ -491,7 +491,10 @@ export class Solver implements PolicyState, SolverSetup {
   illegalVendorChange(v1: number, v2: number): boolean {
     const a = v1 || 1;
     const b = v2 || 1;
-    return a !== b;
+    if (a === b) return false;
+    const m1 = this.pool.vendor2mask(a);
+    if (!m1) return true;
+    return (m1 & this.pool.vendor2mask(b)) === 0;
   }
 
   // ---------------- the SAT driver ----------------
