@@ -66,6 +66,27 @@ function compare(path: string, info: PackageInfo, q: ReturnType<typeof rpmQuery>
   });
 }
 
+const SCRIPT_TAGS: Array<[string, string]> = [
+  ['pretrans', 'PRETRANS'], ['prein', 'PREIN'], ['postin', 'POSTIN'], ['preun', 'PREUN'],
+  ['postun', 'POSTUN'], ['posttrans', 'POSTTRANS'], ['verify', 'VERIFYSCRIPT'],
+];
+
+/** Scriptlet bodies and interpreters as rpm reads them, in SCRIPT_TAGS order. */
+function rpmScripts(path: string): string[] {
+  const prog = (t: string) => (t === 'VERIFYSCRIPT' ? 'VERIFYSCRIPTPROG' : `${t}PROG`);
+  const qf = SCRIPT_TAGS.map(([, t]) => `%|${t}?{%{${t}}}:{}|\x1f%|${prog(t)}?{[%{${prog(t)}}\x1e]}:{}|\x1f`).join('');
+  const r = run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', qf, path]);
+  return r.stdout.split('\x1f').slice(0, SCRIPT_TAGS.length * 2);
+}
+
+function compareScripts(path: string, info: PackageInfo) {
+  const mine = SCRIPT_TAGS.flatMap(([k]) => {
+    const sc = info.scriptlets[k];
+    return [sc?.body ?? '', sc ? sc.prog.map((x) => x + '\x1e').join('') : ''];
+  });
+  assert.deepEqual(mine, rpmScripts(path), `${path}: scriptlets`);
+}
+
 const FLAG_BITS: Record<string, number> = { config: 1, doc: 2, icon: 4, missingok: 8, noreplace: 16, specfile: 32, ghost: 64, license: 128, readme: 256, pubkey: 2048, artifact: 4096 };
 const flagsOf = (names: string[]) => names.reduce((n, x) => n | (FLAG_BITS[x] ?? 0), 0);
 
@@ -108,6 +129,7 @@ test('inspect equals rpm -qp for every fixture package (or both fail)', async (t
     }
     assert.ok(q.ok, `${p}: we read it but rpm fails`);
     compare(p, info, q);
+    compareScripts(p, info);
     compared++;
   }
   assert.ok(compared >= packages.length - 2, `compared ${compared} of ${packages.length}`);
@@ -217,6 +239,7 @@ test('rpmbuild-made packages (gzip, xz, zstd, bzip2, none, legacy lzma): inspect
   for (const p of built) {
     const info = await inspectPackage(p);
     compare(p, info, rpmQuery(p));
+    compareScripts(p, info);
     await checkPayload(p);
     assert.equal(info.epoch, 2);
     assert.ok(info.requires.includes('(a or b)'));
