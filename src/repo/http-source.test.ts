@@ -12,7 +12,8 @@ import { isDriftlessError } from '../core/errors.js';
 import { CollectingReport } from '../core/report.js';
 import type { TestContext } from 'node:test';
 
-const FAST: HttpSourceOptions = { retries: 2, backoffBaseMs: 2, backoffMaxMs: 10, connectTimeoutMs: 300, idleTimeoutMs: 300 };
+// Generous timeouts (a loaded CI machine must not trip them); timeout tests set their own.
+const FAST: HttpSourceOptions = { retries: 2, backoffBaseMs: 2, backoffMaxMs: 10, connectTimeoutMs: 5000, idleTimeoutMs: 5000 };
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 const PKG = randomBytes(200_000);
@@ -169,13 +170,16 @@ test('slow headers time out (REPO_TIMEOUT); a mid-body stall resumes', async (t)
       { path: '/r/Packages/a.rpm', kind: 'stall', afterBytes: 60_000, delayMs: 2000, times: 1 },
     ],
   });
-  const s = await source(t, srv, ['/r/'], { retries: 1, connectTimeoutMs: 150, idleTimeoutMs: 150 });
+  // the server answers b.rpm after 2 s, the client waits 150 ms for headers
+  const s = await source(t, srv, ['/r/'], { retries: 1, connectTimeoutMs: 150 });
   const c = cacheFor(t);
   await rejectsCode(fetchToStore(s, item('Packages/b.rpm', PKG2), c), 'REPO_TIMEOUT');
   assert.equal(srv.hits('/r/Packages/b.rpm'), 2);
-  assert.equal((await fetchToStore(s, item(), c)).sha256, sha256(PKG));
+  // a.rpm stalls for 2 s mid-body, the client gives up after 300 ms without data and resumes
+  const s2 = await source(t, srv, ['/r/'], { idleTimeoutMs: 300 });
+  assert.equal((await fetchToStore(s2, item(), c)).sha256, sha256(PKG));
   const a = srv.log.filter((e) => e.path === '/r/Packages/a.rpm');
-  assert.equal(a.length, 2);
+  assert.ok(a.length >= 2);
   assert.match(a[1]!.range ?? '', /^bytes=[1-9]\d*-$/);
   await assertStoreClean(c);
 });

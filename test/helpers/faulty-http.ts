@@ -182,12 +182,12 @@ export async function startFaultyServer(t: TestContext | undefined, opts: Faulty
     const send = () => {
       res.writeHead(status, headers);
       if (f?.kind === 'drop') {
-        res.write(part.subarray(0, f.afterBytes ?? 0), () => later(5, () => res.socket?.destroy()));
+        res.write(part.subarray(0, f.afterBytes ?? 0), () => later(20, () => res.socket?.destroy()));
         return;
       }
       if (f?.kind === 'wrong-length') {
         // Write the real bytes, then close: the client sees a short or overlong body.
-        res.write(part, () => later(5, () => res.socket?.destroy()));
+        res.write(part, () => later(20, () => res.socket?.destroy()));
         return;
       }
       if (f?.kind === 'stall') {
