@@ -26,11 +26,12 @@ function rpmQuery(path: string): { ok: boolean; fields: string[]; deps: Record<s
     FIELDS.map((f) => `%{${f}}`).join('\\x1f') + '\\n' +
     KINDS.map((k) => `@@${k}\\n[%{${KIND_TAG[k]}}\\n]`).join('') +
     '@@reqv\\n[%{REQUIREFLAGS:deptype}: %{REQUIRENEVRS}\\n]' +
+    '@@chlog\\n[%{CHANGELOGTIME}\\x1f%{CHANGELOGNAME}\\x1f%{CHANGELOGTEXT}\\x1e]' +
     '@@trig\\n[trigger%{TRIGGERTYPE} scriptlet (using %{TRIGGERSCRIPTPROG}) -- %{TRIGGERCONDS}\\n%{TRIGGERSCRIPTS}\\n]' +
     '@@ftrig\\n[filetrigger%{FILETRIGGERTYPE} scriptlet (using %{FILETRIGGERSCRIPTPROG}) -- %{FILETRIGGERCONDS}\\n%{FILETRIGGERSCRIPTS}\\n]' +
     '[transfiletrigger%{TRANSFILETRIGGERTYPE} scriptlet (using %{TRANSFILETRIGGERSCRIPTPROG}) -- %{TRANSFILETRIGGERCONDS}\\n%{TRANSFILETRIGGERSCRIPTS}\\n]' +
     '@@files\\n[%{FILENAMES}\\x1f%{FILEMODES}\\x1f%{LONGFILESIZES}\\x1f%{FILEUSERNAME}\\x1f%{FILEGROUPNAME}\\x1f%{FILEDIGESTS}\\x1f%{FILELINKTOS}\\x1f%{FILEFLAGS}\\x1f%{FILECAPS}\\n]';
-  const r = run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', qf.replace(/\\x1f/g, '\x1f'), path]);
+  const r = run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', qf.replace(/\\x1f/g, '\x1f').replace(/\\x1e/g, '\x1e'), path]);
   const l = run('rpm', ['-qpl', '--nosignature', '--nodigest', path]);
   if (r.status !== 0) return { ok: false, fields: [], deps: {}, raw: {}, files: [], list: [] };
   const [head, ...sections] = r.stdout.split('@@');
@@ -55,6 +56,7 @@ function compare(path: string, info: PackageInfo, q: ReturnType<typeof rpmQuery>
   if (comp !== undefined) assert.equal(info.payloadCompressor, comp, `${path}: payloadCompressor`);
   for (const k of KINDS) assert.deepEqual(info[k], q.deps[k] ?? [], `${path}: ${k}`);
   assert.deepEqual(info.requiresDetail.map((d) => `${d.type}: ${d.text}`), q.deps.reqv ?? [], `${path}: requires deptype`);
+  assert.equal(info.changelog.map((c) => `${c.time}\x1f${c.name}\x1f${c.text}\x1e`).join(''), q.raw.chlog ?? '', `${path}: changelog`);
   assert.equal(formatTriggerScripts(info.triggers, 'trigger'), q.raw.trig ?? '', `${path}: rpm --triggers`);
   assert.equal(formatTriggerScripts(info.fileTriggers, 'filetrigger') + formatTriggerScripts(info.transFileTriggers, 'transfiletrigger'), q.raw.ftrig ?? '', `${path}: rpm --filetriggers`);
   assert.deepEqual(info.files.length ? info.files.map((f) => f.path) : ['(contains no files)'], q.list, `${path}: rpm -qpl`);
