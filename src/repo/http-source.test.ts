@@ -332,6 +332,23 @@ test('https: trusted CA works (with resume), unknown CA fails REPO_TLS_FAILED wi
   await assertStoreClean(c);
 });
 
+test('redirects are followed (bounded); https never redirects to http', async (t) => {
+  const srv = await startFaultyServer(t, { files: files('/m'), faults: [{ path: /^\/r\//, kind: 'redirect', location: '/m/Packages/a.rpm' }] });
+  srv.fault({ path: '/loop', kind: 'redirect', location: '/loop' });
+  const s = await source(t, srv, ['/r/']);
+  const c = cacheFor(t);
+  assert.equal((await fetchToStore(s, item(), c)).sha256, sha256(PKG));
+  const loop = new HttpRepoSource({ baseurls: [`${srv.url}/`] }, FAST);
+  t.after(() => loop.close());
+  await rejectsCode(loop.open('loop'), 'REPO_DOWNLOAD_FAILED');
+  assert.equal(srv.hits('/loop'), 6); // the first request + maxRedirects (5)
+  const tls = await startFaultyServer(t, { files: {}, tls: true, faults: [{ path: /./, kind: 'redirect', location: `${srv.url}/m/Packages/a.rpm` }] });
+  const down = new HttpRepoSource({ baseurls: [`${tls.url}/x/`] }, { ...FAST, ca: TEST_TLS_CERT });
+  t.after(() => down.close());
+  await assert.rejects(down.open('Packages/a.rpm'), (e: unknown) => isDriftlessError(e) && /https to http/.test(e.message));
+  await assertStoreClean(c);
+});
+
 test('backoff is exponential and bounded; semaphore; locations', async () => {
   assert.equal(backoffDelay(0, 100, 1000, () => 0), 50);
   assert.equal(backoffDelay(3, 100, 1000, () => 1), 800);

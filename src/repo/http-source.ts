@@ -345,7 +345,11 @@ export class HttpRepoSource implements RepoSource {
     if (status >= 300 && status < 400 && res.headers.location) {
       res.resume();
       if (redirects >= this.o.maxRedirects) throw new AttemptError('status', `too many redirects`, url, status);
-      return this.request(new URL(res.headers.location, url).toString(), offset, opts, redirects + 1);
+      const target = new URL(res.headers.location, url);
+      if (url.startsWith('https:') && target.protocol !== 'https:') {
+        throw new AttemptError('status', `refusing a redirect from https to ${target.protocol}`, url, status);
+      }
+      return this.request(target.toString(), offset, opts, redirects + 1);
     }
     const reject = (e: AttemptError) => {
       res.destroy();

@@ -26,6 +26,8 @@ export type FaultKind =
   | 'corrupt'
   /** Serve `body` instead of the real content (size and digest differ). */
   | 'replace'
+  /** Answer 302 with `location`. */
+  | 'redirect'
   /** Wait `delayMs` before sending headers. */
   | 'slow-headers'
   /** Send headers and `afterBytes` bytes, then stall for `delayMs` (then finish normally). */
@@ -43,6 +45,7 @@ export interface Fault {
   offset?: number;
   delayMs?: number;
   body?: Uint8Array | string;
+  location?: string;
 }
 
 export interface RequestLogEntry {
@@ -147,6 +150,11 @@ export async function startFaultyServer(t: TestContext | undefined, opts: Faulty
     if (f?.kind === 'status') {
       entry.status = f.status ?? 500;
       res.writeHead(entry.status, { 'content-type': 'text/plain', connection: 'close' }).end(`injected ${entry.status}`);
+      return;
+    }
+    if (f?.kind === 'redirect') {
+      entry.status = 302;
+      res.writeHead(302, { location: f.location ?? '/' }).end();
       return;
     }
     let body = files.get(path);
