@@ -196,13 +196,18 @@ async function readPackage(src: Source, opts: OpenPackageOptions): Promise<RpmPa
     rawPayload: () => src.stream(payloadOffset),
     // The decoder bound gets slack (bzip2 also bounds its buffered *input* with it, and tiny
     // incompressible payloads grow); the exact declared size is enforced by boundedPayload.
-    payload: () =>
-      boundedPayload(
-        decodePayload(payloadCompression, src.stream(payloadOffset), archiveSize !== undefined ? archiveSize + SLACK : limit, label),
-        limit,
-        archiveSize !== undefined,
-        src.path,
-      ),
+    payload: () => {
+      // count the compressed bytes read so decoder errors can point into the file
+      const read = { n: 0 };
+      const raw = (async function* () {
+        for await (const c of src.stream(payloadOffset)) {
+          read.n += c.length;
+          yield c;
+        }
+      })();
+      const limitOut = archiveSize !== undefined ? archiveSize + SLACK : limit;
+      return boundedPayload(decodePayload(payloadCompression, raw, limitOut, label), limit, archiveSize !== undefined, src.path, () => payloadOffset + read.n);
+    },
   };
 }
 
@@ -245,10 +250,11 @@ async function* decodePayload(kind: CompressionKind | 'auto', raw: AsyncIterable
 }
 
 /** Enforce the declared archive size exactly: more output is a lying size or a bomb. */
-async function* boundedPayload(source: AsyncIterable<Uint8Array>, limit: number, declared: boolean, path?: string): AsyncGenerator<Uint8Array> {
+async function* boundedPayload(source: AsyncIterable<Uint8Array>, limit: number, declared: boolean, path: string | undefined, fileOffset: () => number): AsyncGenerator<Uint8Array> {
   const mismatch = (cause?: unknown) =>
     new DriftlessError('RPM_PAYLOAD_SIZE_MISMATCH', `payload decompresses to more than the declared archive size ${limit}`, {
       path,
+      offset: fileOffset(),
       hint: 'the package is corrupt or a decompression bomb',
       details: { declared: limit },
       cause,
@@ -262,6 +268,10 @@ async function* boundedPayload(source: AsyncIterable<Uint8Array>, limit: number,
     }
   } catch (e) {
     if (declared && e instanceof DriftlessError && e.code === 'CORE_DECOMPRESSION_LIMIT') throw mismatch(e);
+    if (e instanceof DriftlessError && e.code.startsWith('CORE_') && e.offset === undefined) {
+      // a decoder error: point at how far into the file the compressed input had been read
+      throw new DriftlessError(e.code, e.message, { offset: fileOffset(), path, hint: e.hint, details: e.details, cause: e.cause });
+    }
     throw withPath(e, path);
   }
 }
