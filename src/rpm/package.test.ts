@@ -158,3 +158,13 @@ test('packageMetaFromPackage: sizes and header-range equal createrepo_c', async 
     assert.deepEqual([m.headerRange?.start, m.headerRange?.end], range.slice(1).map(Number), n);
   }
 });
+
+test('a corrupt compressed payload fails with the file offset reached', async () => {
+  const pkg = await openPackage(fx('RPMS/hello-2.0-1.x86_64-corrupted.rpm'));
+  await assert.rejects(
+    (async () => {
+      for await (const e of readPayload(pkg)) for await (const _ of e.data()) void _;
+    })(),
+    (e) => isDriftlessError(e, 'CORE_DECOMPRESSION_FAILED') && e.offset! > pkg.payloadOffset && e.offset! <= pkg.fileSize,
+  );
+});
