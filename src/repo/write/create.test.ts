@@ -196,6 +196,9 @@ test('repo create is bit-reproducible and incremental', async (t) => {
   const inc = snapshot();
   await createRepo(dir, { ...opts, incremental: false });
   assert.deepEqual(snapshot(), inc);
+  // streamed reading (big packages) gives the same result as whole-file reading
+  await createRepo(dir, { ...opts, incremental: false, wholeReadLimit: 0 });
+  assert.deepEqual(snapshot(), inc);
   assert.notDeepEqual(inc, a);
   // the same file in two places (one pkgid, two locations) is listed twice and reused on the next run
   mkdirSync(join(dir, 'Packages/dup'));

@@ -41,6 +41,8 @@ export interface CreateRepoOptions {
   /** Reuse unchanged entries of the previous repodata (default true). */
   incremental?: boolean;
   changelogLimit?: number;
+  /** Packages up to this many bytes are read whole (default 4 MiB); bigger ones are streamed. */
+  wholeReadLimit?: number;
   /** Packages read and parsed at once. Default 8. */
   concurrency?: number;
   report?: Report;
@@ -114,7 +116,7 @@ export async function createRepo(dir: string, opts: CreateRepoOptions = {}): Pro
       const mtime = Math.floor(fst.mtimeMs / 1000);
       // small packages are read once, synchronously (digest + header from the same bytes: far
       // cheaper than several async round trips each); big ones are streamed
-      const bytes = fst.size <= SMALL_RPM ? readFileSync(full) : undefined;
+      const bytes = fst.size <= (opts.wholeReadLimit ?? SMALL_RPM) ? readFileSync(full) : undefined;
       const sha256 = bytes ? createHash('sha256').update(bytes).digest('hex') : await sha256File(full);
       const prev = previous.get(href);
       if (prev && prev.size === fst.size && prev.mtime === mtime && prev.pkgid === sha256) {
