@@ -160,11 +160,25 @@ test('packageMetaFromPackage: sizes and header-range equal createrepo_c', async 
 });
 
 test('a corrupt compressed payload fails with the file offset reached', async () => {
+  // the fixture's payload is cut off entirely (payloadOffset == file size)
   const pkg = await openPackage(fx('RPMS/hello-2.0-1.x86_64-corrupted.rpm'));
   await assert.rejects(
     (async () => {
       for await (const e of readPayload(pkg)) for await (const _ of e.data()) void _;
     })(),
-    (e) => isDriftlessError(e, 'CORE_DECOMPRESSION_FAILED') && e.offset! > pkg.payloadOffset && e.offset! <= pkg.fileSize,
+    (e) => isDriftlessError(e, 'CORE_DECOMPRESSION_FAILED') && e.offset! >= pkg.payloadOffset && e.offset! <= pkg.fileSize,
+  );
+});
+
+test('damage inside a gzip payload is reported past the payload start', async () => {
+  const bytes = Buffer.from(readFileSync(fx('RPMS/hello-2.0-1.x86_64.rpm')));
+  const pkg0 = await openPackageBytes(bytes);
+  for (let i = pkg0.payloadOffset + 200; i < pkg0.payloadOffset + 260; i++) bytes[i] = 0xff;
+  const pkg = await openPackageBytes(bytes);
+  await assert.rejects(
+    (async () => {
+      for await (const e of readPayload(pkg)) for await (const _ of e.data()) void _;
+    })(),
+    (e) => isDriftlessError(e) && e.offset! > pkg.payloadOffset,
   );
 });
