@@ -63,7 +63,8 @@ function compare(path: string, info: PackageInfo, q: ReturnType<typeof rpmQuery>
   assert.equal(info.files.length, q.files.length, `${path}: file count`);
   info.files.forEach((f, i) => {
     const o = q.files[i]!;
-    const got = [f.path, String(f.mode), String(f.size), f.user, f.group, f.digest, f.linkto, String(flagsOf(f.flags)), f.caps ?? ''];
+    assert.equal(f.fileFlags, flagsOf(f.flags), `${path}: ${f.path} flag names`);
+    const got = [f.path, String(f.mode), String(f.size), f.user, f.group, f.digest, f.linkto, String(f.fileFlags), f.caps ?? ''];
     assert.deepEqual(got, o.map((x, j) => (j === 8 && x === '(none)' ? '' : x)), `${path}: file ${f.path}`);
   });
 }

@@ -26,6 +26,8 @@ export interface InspectFile {
   linkto: string;
   /** Flag names: config, doc, ghost, license, missingok, noreplace, readme, artifact, ... */
   flags: string[];
+  /** The raw FILEFLAGS value (what `rpm -qp --qf '[%{FILEFLAGS}\n]'` prints). */
+  fileFlags: number;
   mtime: number;
   nlink: number;
   caps?: string;
@@ -152,7 +154,7 @@ export function formatTriggerScripts(triggers: Trigger[], prefix: string): strin
 }
 
 function inspectFile(f: RpmFile): InspectFile {
-  const o: InspectFile = { path: f.path, size: f.size, mode: f.mode, user: f.user, group: f.group, digest: f.digest, linkto: f.linkto, flags: f.flagNames, mtime: f.mtime, nlink: f.nlink };
+  const o: InspectFile = { path: f.path, size: f.size, mode: f.mode, user: f.user, group: f.group, digest: f.digest, linkto: f.linkto, flags: f.flagNames, fileFlags: f.flags, mtime: f.mtime, nlink: f.nlink };
   if (f.caps) o.caps = f.caps;
   if (f.lang) o.lang = f.lang;
   if (f.imaSignature) o.imaSignature = f.imaSignature;
