@@ -4,8 +4,8 @@
  * openpgp.js parses v4/v6 signatures only; RPM packages signed by rpm < 4.14 (and some
  * modern tools) carry v3 signature packets, and signatures with algorithms openpgp.js does
  * not know (ML-DSA) must still be described (issuer, algorithms) to be reported as
- * unsupported. This module reads those facts from the raw packet and verifies v3 RSA
- * signatures with node:crypto (PKCS#1 v1.5 over data || sigtype || creation time).
+ * unsupported. This module reads those facts from the raw packet and verifies v3 RSA and DSA
+ * signatures with node:crypto (over data || sigtype || creation time).
  *
  *   const raw = parseSignaturePacket(bytes)    // { version, algorithmId, hashId, keyId, ... }
  */
@@ -147,19 +147,55 @@ export function rsaPublicKey(n: Uint8Array, e: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'RSA', n: b64url(n), e: b64url(e) }, format: 'jwk' });
 }
 
+/** DER encoding of one length-prefixed element. */
+function der(tag: number, body: Uint8Array): Uint8Array {
+  const n = body.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  return Buffer.concat([Uint8Array.of(tag, ...len), body]);
+}
+const derInt = (x: Uint8Array) => {
+  let i = 0;
+  while (i < x.length - 1 && x[i] === 0) i++;
+  const v = x.subarray(i);
+  return der(0x02, v[0]! & 0x80 ? Buffer.concat([Uint8Array.of(0), v]) : v);
+};
+const derSeq = (...parts: Uint8Array[]) => der(0x30, Buffer.concat(parts));
+const DSA_OID = Uint8Array.of(0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01);
+
+/** node:crypto DSA public key from OpenPGP public parameters p, q, g, y (SubjectPublicKeyInfo DER). */
+export function dsaPublicKey(p: Uint8Array, q: Uint8Array, g: Uint8Array, y: Uint8Array): KeyObject {
+  const spki = derSeq(derSeq(DSA_OID, derSeq(derInt(p), derInt(q), derInt(g))), der(0x03, Buffer.concat([Uint8Array.of(0), derInt(y)])));
+  return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+}
+
 /**
- * Verify a v3 RSA signature over streamed data. Returns false on a cryptographic mismatch;
+ * Verify a v3 RSA or DSA signature over streamed data. Returns false on a cryptographic mismatch;
  * throws PGP_MALFORMED / PGP_UNSUPPORTED for packets it cannot check.
  */
-export async function verifyV3Rsa(sig: RawSignature, key: KeyObject, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<boolean> {
+export async function verifyV3(sig: RawSignature, key: KeyObject, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<boolean> {
   const hash = NODE_HASH[sig.hashId];
   if (!hash) throw new DriftlessError('PGP_UNSUPPORTED', `unsupported hash algorithm ${sig.hashId}`);
-  if (sig.algorithmId !== 1 && sig.algorithmId !== 3) throw new DriftlessError('PGP_UNSUPPORTED', `v3 signatures are verified for RSA only (algorithm ${sig.algorithmId})`);
-  const mpi = readMpi(sig.material);
-  const modulusBytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? mpi.length * 8) / 8);
-  if (mpi.length > modulusBytes) return false;
-  const s = new Uint8Array(modulusBytes);
-  s.set(mpi, modulusBytes - mpi.length);
+  let s: Uint8Array;
+  let dsa = false;
+  if (sig.algorithmId === 1 || sig.algorithmId === 3) {
+    const mpi = readMpi(sig.material);
+    const modulusBytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? mpi.length * 8) / 8);
+    if (mpi.length > modulusBytes) return false;
+    s = new Uint8Array(modulusBytes);
+    s.set(mpi, modulusBytes - mpi.length);
+  } else if (sig.algorithmId === 17) {
+    // DSA: MPIs r and s → IEEE P1363 r||s, each padded to the byte length of q
+    const r = readMpi(sig.material);
+    const sv = readMpi(sig.material.subarray(2 + r.length));
+    const qBytes = Math.ceil((key.asymmetricKeyDetails?.divisorLength ?? 160) / 8);
+    if (r.length > qBytes || sv.length > qBytes) return false;
+    s = new Uint8Array(2 * qBytes);
+    s.set(r, qBytes - r.length);
+    s.set(sv, 2 * qBytes - sv.length);
+    dsa = true;
+  } else {
+    throw new DriftlessError('PGP_UNSUPPORTED', `v3 signatures are verified for RSA and DSA only (algorithm ${sig.algorithmId})`);
+  }
   const v = createVerify(hash);
   if (data instanceof Uint8Array) v.update(data);
   else for await (const c of data) v.update(c);
@@ -167,5 +203,5 @@ export async function verifyV3Rsa(sig: RawSignature, key: KeyObject, data: Uint8
   trailer[0] = sig.signatureType;
   Buffer.from(trailer.buffer).writeUInt32BE(Math.floor((sig.created?.getTime() ?? 0) / 1000), 1);
   v.update(trailer);
-  return v.verify(key, s);
+  return dsa ? v.verify({ key, dsaEncoding: 'ieee-p1363' }, s) : v.verify(key, s);
 }

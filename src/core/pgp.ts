@@ -15,7 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import * as openpgp from 'openpgp';
 import { DriftlessError } from './errors.js';
-import { parseSignaturePacket, rsaPublicKey, verifyV3Rsa, type RawSignature } from './pgp-packets.js';
+import { dsaPublicKey, parseSignaturePacket, rsaPublicKey, verifyV3 as verifyV3Packet, type RawSignature } from './pgp-packets.js';
 import type { Report } from './report.js';
 
 export type SignatureStatus = 'ok' | 'bad' | 'missing-key' | 'unsupported' | 'expired-key' | 'revoked-key' | 'malformed';
@@ -315,14 +315,17 @@ async function verifyWithOpenpgp(sig: openpgp.Signature, key: openpgp.PublicKey,
   await res.signatures[0].verified;
 }
 
-/** v3 signatures: key validity through openpgp.js (binding, expiry, revocation), RSA check through node:crypto. */
+/** v3 signatures: key validity through openpgp.js (binding, expiry, revocation), RSA/DSA check through node:crypto. */
 async function verifyV3(raw: RawSignature, key: openpgp.PublicKey, data: SignedData, config: openpgp.PartialConfig): Promise<void> {
   const issuer = [key, ...key.getSubkeys()].find((k) => k.getKeyID().toHex() === raw.keyId)!.getKeyID();
   const signing = await key.getSigningKey(issuer, raw.created ?? null, undefined, { ...openpgp.config, ...config });
   if (signing.getKeyID().toHex() !== raw.keyId) throw new Error('issuer key is not a valid signing key');
-  const params = signing.keyPacket.publicParams as { n?: Uint8Array; e?: Uint8Array };
-  if (!params.n || !params.e) throw new DriftlessError('PGP_UNSUPPORTED', 'v3 signatures are verified for RSA keys only');
-  const ok = await verifyV3Rsa(raw, rsaPublicKey(params.n, params.e), data instanceof Uint8Array ? data : data());
+  const params = signing.keyPacket.publicParams as { n?: Uint8Array; e?: Uint8Array; p?: Uint8Array; q?: Uint8Array; g?: Uint8Array; y?: Uint8Array };
+  let pub;
+  if (params.n && params.e) pub = rsaPublicKey(params.n, params.e);
+  else if (params.p && params.q && params.g && params.y) pub = dsaPublicKey(params.p, params.q, params.g, params.y);
+  else throw new DriftlessError('PGP_UNSUPPORTED', 'v3 signatures are verified for RSA and DSA keys only');
+  const ok = await verifyV3Packet(raw, pub, data instanceof Uint8Array ? data : data());
   if (!ok) throw new Error('Signed digest did not match');
 }
 

@@ -5,6 +5,8 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, createPrivateKey, sign } from 'node:crypto';
+import * as openpgp from 'openpgp';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring, signDetached } from '../core/pgp.js';
@@ -489,4 +491,83 @@ test('fuzz (fixed seed): mutated signed packages never pass, and fail only with 
     else rejected++;
   }
   assert.ok(rejected > 50, `only ${rejected} mutants rejected`);
+});
+
+/** Minimal DER for the DSA private key of the v3 test below. */
+function derLen(tag: number, body: Buffer): Buffer {
+  const n = body.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+  return Buffer.concat([Buffer.of(tag, ...len), body]);
+}
+const derInt = (x: Uint8Array) => derLen(0x02, x[0]! & 0x80 ? Buffer.concat([Buffer.of(0), x]) : Buffer.from(x));
+const derSeq = (...p: Buffer[]) => derLen(0x30, Buffer.concat(p));
+
+test('v3 DSA signatures (old packages) verify like rpmkeys', async (t) => {
+  if (!requireTool(t, 'gpg', 'gpgconf')) return;
+  const dir = tempDir(t, 'dl-v3dsa-');
+  const home = join(dir, 'gnupg');
+  mkdirSync(home, { mode: 0o700 });
+  const env = { GNUPGHOME: home };
+  t.after(() => run('gpgconf', ['--homedir', home, '--kill', 'gpg-agent'], { env }));
+  const uid = 'Driftless v3 DSA <dsa@driftless.test>';
+  const gen = run('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', uid, 'dsa2048', 'sign', 'never'], { env });
+  if (gen.status !== 0) return t.skip(`gpg cannot generate DSA keys: ${gen.stderr.trim()}`);
+  const pub = join(dir, 'pub.asc');
+  writeFileSync(pub, run('gpg', ['--armor', '--export', uid], { env }).stdout);
+  const secret = run('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', uid], { env }).stdout;
+  const sk = await openpgp.readPrivateKey({ armoredKey: secret });
+  const { p, q, g } = sk.keyPacket.publicParams as unknown as Record<string, Uint8Array>;
+  const { x } = (sk.keyPacket as unknown as { privateParams: Record<string, Uint8Array> }).privateParams;
+  const dsaOid = Buffer.of(0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01);
+  const pkcs8 = derSeq(derInt(Uint8Array.of(0)), derSeq(dsaOid, derSeq(derInt(p!), derInt(q!), derInt(g!))), derLen(0x04, derInt(x!)));
+  const priv = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+
+  /** A v3 signature packet (RFC 4880 5.2.2) by the DSA primary key over `data`. */
+  const v3sig = (data: Uint8Array) => {
+    const created = Math.floor(Date.now() / 1000); // not before the key, which gpg just made
+    const trailer = Buffer.alloc(5);
+    trailer[0] = 0;
+    trailer.writeUInt32BE(created, 1);
+    const rs = sign('sha256', Buffer.concat([data, trailer]), { key: priv, dsaEncoding: 'ieee-p1363' });
+    const mpi = (v: Buffer) => {
+      let i = 0;
+      while (i < v.length - 1 && v[i] === 0) i++;
+      const m = v.subarray(i);
+      const bits = (m.length - 1) * 8 + (32 - Math.clz32(m[0]!));
+      return Buffer.concat([Buffer.of(bits >> 8, bits & 0xff), m]);
+    };
+    const half = rs.length / 2;
+    const keyId = Buffer.from(sk.getKeyID().toHex(), 'hex');
+    const left16 = createHash('sha256').update(Buffer.concat([data, trailer])).digest().subarray(0, 2);
+    const body = Buffer.concat([Buffer.of(3, 5, 0), trailer.subarray(1), keyId, Buffer.of(17, 8), left16, mpi(rs.subarray(0, half)), mpi(rs.subarray(half))]);
+    return Buffer.concat([Buffer.of(0x88, body.length), body]);
+  };
+
+  const base = rpm('hello-2.0-1.x86_64.rpm');
+  const region = regionOf(base);
+  const out = join(dir, 'v3dsa.rpm');
+  const sig = v3sig(region);
+  assert.equal(parseSignaturePacket(sig).version, 3);
+  resign(base, out, [{ tag: SigTag.DSA, type: TagType.BIN, value: sig }]);
+  const keyring = await Keyring.fromFiles([pub]);
+  const ours = await verifyPackage(out, { keyring });
+  assert.equal(ours.ok, true, ours.signatures.map((s) => s.message).join('\n'));
+  assert.deepEqual(ours.signatures.map((s) => [s.version, s.algorithm, s.status]), [[3, 'DSA', 'ok']]);
+  const forged = Buffer.from(sig);
+  forged[forged.length - 5]! ^= 0x10;
+  const out2 = join(dir, 'v3dsa-bad.rpm');
+  resign(base, out2, [{ tag: SigTag.DSA, type: TagType.BIN, value: forged }]);
+  const bad = await verifyPackage(out2, { keyring });
+  assert.equal(bad.ok, false, bad.summary);
+  if (requireTool(t, 'rpmkeys')) {
+    const { db, imported } = rpmdb(t, [pub]);
+    if (imported.length === 1) {
+      const theirs = rpmkeysK(db, [out, out2]);
+      if (theirs.get(out)?.ok) {
+        t.diagnostic(`rpmkeys: ${theirs.get(out)!.line} / ${theirs.get(out2)?.line}`);
+        assertSameVerdict(ours, theirs.get(out), out);
+        assertSameVerdict(bad, theirs.get(out2), out2);
+      } else t.diagnostic(`this rpm refuses v3 DSA signatures: ${theirs.get(out)?.line}`);
+    }
+  }
 });
