@@ -16,7 +16,7 @@ import { silentReport, type Report } from '../core/report.js';
 import { sourceDateEpoch } from '../core/time.js';
 import { readSecretKey, signDetached } from '../core/pgp.js';
 import { readTar } from '../archive/tar-read.js';
-import { fsyncEnabled } from './faults.js';
+import { faultPoint, fsyncEnabled } from './faults.js';
 import { addPath, getPath, newDir, writeTree, type MemDir, type MemNode } from './tree.js';
 import { encodeCommit, validateRef, withLock, type CommitObject, type HostStore } from './store.js';
 
@@ -181,7 +181,9 @@ async function commitLocked(store: HostStore, input: string, opts: CommitOptions
     } else imported = await importDir(store, input, report);
   } else imported = await importTar(store, input, report);
 
+  faultPoint('commit', 'objects-imported');
   const tree = await writeTree(store.cas, imported.root);
+  faultPoint('commit', 'trees-written');
   await syncFs(store.repoDir);
   const parent = (await store.readRef(opts.ref)) ?? null;
   const timestamp = sourceDateEpoch(opts.timestamp);
@@ -207,7 +209,9 @@ async function commitLocked(store: HostStore, input: string, opts: CommitOptions
     signature = typeof sig === 'string' ? Buffer.from(sig) : sig;
   } else report.warn('HOST_UNSIGNED_COMMIT', `commit for ${opts.ref} is unsigned; deploy will refuse it unless --allow-untrusted`);
   const id = await store.writeCommit(bytes, signature);
+  faultPoint('commit', 'commit-written');
   await store.setRef(opts.ref, id);
+  faultPoint('commit', 'ref-set');
   report.info('host.commit', `committed ${id}`, { commit: id, ref: opts.ref, ...imported.stats });
   return { id, commit, stats: imported.stats, signed: signature !== null };
 }

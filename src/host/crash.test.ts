@@ -16,7 +16,7 @@ import { repoRoot, tempDir } from '../../test/helpers/cli.js';
 import { HostStore } from './store.js';
 import { commitImage } from './commit.js';
 import { deploy, finalize, rollback, status } from './deploy.js';
-import { drift } from './drift.js';
+import { drift, reset } from './drift.js';
 import { fsck } from './fsck.js';
 import { gc } from './gc.js';
 import { applyDelta, createDelta } from './delta.js';
@@ -63,7 +63,7 @@ const USER_HOSTS = '10.1.1.1 edited-by-user\n';
 const USER_VAR = 'precious user data\n';
 
 /** Invariants after a crash (and after recovery). */
-async function checkHealthy(S: string, label: string): Promise<void> {
+async function checkHealthy(S: string, label: string, allowed = ['/etc/hosts']): Promise<void> {
   const store = await HostStore.open(S);
   const st = await status(store);
   const booted = st.find((d) => d.state === 'booted');
@@ -72,7 +72,7 @@ async function checkHealthy(S: string, label: string): Promise<void> {
   assert.deepEqual(f.problems, [], `${label}: fsck`);
   const d = await drift(store, { deployment: booted.id });
   // the booted deployment is complete: only the user's own edit differs from its commit
-  assert.ok(d.changes.every((c) => c.path === '/etc/hosts'), `${label}: drift of the booted deployment: ${JSON.stringify(d.changes)}`);
+  assert.ok(d.changes.every((c) => allowed.includes(c.path)), `${label}: drift of the booted deployment: ${JSON.stringify(d.changes)}`);
   assert.equal(readFileSync(join(booted.path, 'etc/hosts'), 'utf8'), USER_HOSTS, `${label}: /etc edit kept`);
   assert.equal(readFileSync(join(S, 'var/lib/foo/state'), 'utf8'), USER_VAR, `${label}: /var kept`);
   for (const p of st.filter((x) => x.state !== 'booted')) {
@@ -85,7 +85,14 @@ async function checkHealthy(S: string, label: string): Promise<void> {
  * Kill `args` at step 1, 2, ... on copies of `template` until it completes; after each kill check
  * invariants, re-run the operation through the library (`recover`) and check again.
  */
-async function crashLoop(template: string, op: string, args: string[], recover: (store: HostStore) => Promise<unknown>, after?: (S: string) => Promise<void>): Promise<number> {
+async function crashLoop(
+  template: string,
+  op: string,
+  args: string[],
+  recover: (store: HostStore) => Promise<unknown>,
+  after?: (S: string) => Promise<void>,
+  allowed?: string[],
+): Promise<number> {
   const S = `${template}-run`;
   let runs = 0;
   for (let n = 1; n < 500; n++) {
@@ -97,11 +104,11 @@ async function crashLoop(template: string, op: string, args: string[], recover: 
     runs++;
     if (r.signal !== 'SIGKILL') {
       assert.equal(r.status, 0, `${op} without fault failed: ${r.stdout}${r.stderr}`);
-      await checkHealthy(S, `${op} completed`);
+      await checkHealthy(S, `${op} completed`, allowed);
       if (after) await after(S);
       return runs;
     }
-    await checkHealthy(S, `${op} killed at step ${n}`);
+    await checkHealthy(S, `${op} killed at step ${n}`, allowed);
     await recover(await HostStore.open(S));
     await checkHealthy(S, `${op} recovered after step ${n}`);
     if (after) await after(S);
@@ -137,6 +144,32 @@ test('crash injection: deploy, finalize, rollback, delta apply, gc', { timeout: 
   const { T1, v1, delta, dir } = await prepare();
   const counts: Record<string, number> = {};
 
+  // commit v2 on a host with v1 booted
+  const tar2 = sampleTar(dir, 2, 40);
+  writeFileSync(join(dir, 'sec.asc'), key.secret);
+  counts.commit = await crashLoop(T1, 'commit', ['host', 'commit', tar2, '--sysroot', '$S', '--ref', 'x86_64/stable', '--sign', join(dir, 'sec.asc')], (s) =>
+    commitImage(s, tar2, { ref: 'x86_64/stable', secretKey: key.secret }),
+  );
+
+  // reset after the user replaced, removed and added files in /usr
+  const T0 = join(dir, 'T0');
+  cp(T1, T0);
+  const root0 = (await status(await HostStore.open(T0)))[0]!.path;
+  rmSync(join(root0, 'usr/share/doc/base/COPYING'));
+  writeFileSync(join(root0, 'usr/share/doc/base/COPYING'), 'replaced\n');
+  rmSync(join(root0, 'usr/share/foo/README'));
+  rmSync(join(root0, 'usr/share/data/d3'), { recursive: true });
+  writeFileSync(join(root0, 'usr/bin/added'), 'x');
+  const drifted = ['/etc/hosts', '/usr/share/doc/base/COPYING', '/usr/share/foo/README', '/usr/bin/added', '/usr/share/data/d3', '/usr/share/data/d3/f3', '/usr/share/data/d3/f23'];
+  counts.reset = await crashLoop(
+    T0,
+    'reset',
+    ['host', 'reset', '--path', '/usr', '--sysroot', '$S'],
+    (s) => reset(s, { path: '/usr' }),
+    async (S) => assert.deepEqual((await drift(await HostStore.open(S), { full: true })).changes.map((c) => c.path), ['/etc/hosts']),
+    drifted,
+  );
+
   // delta apply on a host with v1 booted
   counts['delta-apply'] = await crashLoop(T1, 'delta-apply', ['host', 'delta', 'apply', delta, '--sysroot', '$S'], (s) => applyDelta(s, delta));
 
@@ -161,11 +194,11 @@ test('crash injection: deploy, finalize, rollback, delta apply, gc', { timeout: 
   cp(T3, T4);
   const s4 = await HostStore.open(T4);
   await finalize(s4);
-  await commitImage(s4, sampleTar(dir, 1, 3), { ref: 'x86_64/scratch', secretKey: key.secret, subject: 'garbage' });
+  await commitImage(s4, sampleTar(dir, 1, 25), { ref: 'x86_64/scratch', secretKey: key.secret, subject: 'garbage' });
   rmSync(join(T4, 'repo/refs/x86_64/scratch'));
   counts.rollback = await crashLoop(T4, 'rollback', ['host', 'rollback', '--sysroot', '$S'], (s) => rollback(s).catch(() => undefined));
   counts.gc = await crashLoop(T4, 'gc', ['host', 'gc', '--sysroot', '$S'], (s) => gc(s));
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   t.diagnostic(`crash runs: ${JSON.stringify(counts)} total ${total}`);
-  assert.ok(total >= 100, `only ${total} crash runs`);
+  assert.ok(total >= 150, `only ${total} crash runs`);
 });

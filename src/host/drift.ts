@@ -19,6 +19,7 @@ import { copyObject, dirMode, hashFile, linkMode, removeTree, Variants, withWrit
 import { canOwn } from './etc-merge.js';
 import { splitPath, walkTree } from './tree.js';
 import { withLock, type HostStore } from './store.js';
+import { faultPoint } from './faults.js';
 
 export type DriftKind = 'added' | 'removed' | 'modified' | 'metadata';
 
@@ -195,6 +196,7 @@ export async function reset(store: HostStore, opts: ResetOptions = {}): Promise<
       const abs = join(root, c.path);
       const e = exp.get(c.path);
       if (c.kind === 'added' || (c.kind === 'modified' && e?.type !== 'file')) {
+        faultPoint('reset', 'remove');
         await withWritableParent(abs, () => removeTree(abs));
         gone.push(c.path);
         if (c.kind === 'added') continue;
@@ -205,6 +207,7 @@ export async function reset(store: HostStore, opts: ResetOptions = {}): Promise<
         if (owners) await fsp.lchown(abs, e.uid, e.gid);
         continue;
       }
+      faultPoint('reset', 'restore');
       await withWritableParent(abs, async () => {
         if (e.type === 'dir') {
           await fsp.mkdir(abs, { mode: 0o700 });
@@ -231,6 +234,7 @@ export async function reset(store: HostStore, opts: ResetOptions = {}): Promise<
       const e = exp.get(c.path);
       if (e?.type === 'dir') await fsp.chmod(join(root, c.path), e.mode).catch(() => undefined);
     }
+    faultPoint('reset', 'before-meta');
     await writeMeta(store, meta);
     for (const c of todo) report.info('host.reset', `reset ${c.path} (${c.kind})`, { ...c });
     return { deployment: meta.id, reset: todo };

@@ -81,7 +81,7 @@ export function sampleSpec(version: 1 | 2, extraFiles = 0): RootfsSpec {
     '/tmp': { dir: true, mode: 0o1777 },
   };
   if (version === 2) spec['/usr/share/foo/NEWS'] = 'foo 2.0: new things\n';
-  for (let i = 0; i < extraFiles; i++) spec[`/usr/share/data/d${i % 10}/f${i}`] = `file ${i}\n`;
+  for (let i = 0; i < extraFiles; i++) spec[`/usr/share/data/d${i % 20}/f${i}`] = `file ${i}\n`;
   return spec;
 }
 
