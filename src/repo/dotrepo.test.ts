@@ -98,6 +98,9 @@ test('variables and coded errors', async (t) => {
   const [tls] = parseDotRepo(`[s]\nbaseurl=https://x/\nsslcacert=${join(dir, 'ca.pem')}\nsslverify=0\n`);
   assert.deepEqual(dotRepoHttpOptions(tls!), { insecure: true, ca: Buffer.from('PEM') });
   assert.throws(() => dotRepoHttpOptions({ ...tls!, sslcacert: join(dir, 'missing.pem') }), (e: unknown) => isDriftlessError(e, 'REPO_DOTREPO_INVALID'));
+  const [px] = parseDotRepo('[p]\nbaseurl=https://x/\nproxy=http://proxy:3128\nproxy_username=me\nproxy_password=s3cr t\n');
+  assert.deepEqual(dotRepoHttpOptions(px!), { proxy: 'http://me:s3cr%20t@proxy:3128/' });
+  assert.equal(parseDotRepo('[p]\nbaseurl=https://x/\nproxy=_none_\n')[0]!.proxy, '_none_');
   writeFileSync(join(dir, 'repos.d', 'c.repo'), '[one]\nbaseurl=file:///srv/other\n');
   await assert.rejects(loadDotRepoFiles([join(dir, 'repos.d')]), (e: unknown) => isDriftlessError(e, 'REPO_DOTREPO_DUPLICATE'));
 });

@@ -53,6 +53,8 @@ export interface RepoDefinition {
   sslcacert?: string;
   sslclientcert?: string;
   sslclientkey?: string;
+  /** proxy= (with proxy_username/proxy_password folded into the URL); '_none_' disables proxies. */
+  proxy?: string;
   /** Every other key, after variable substitution. */
   extra: Record<string, string>;
   /** Where the definition was read from (for messages). */
@@ -154,7 +156,7 @@ export function parseDotRepo(text: string, opts: DotRepoOptions = {}): RepoDefin
     }
     const get = (k: string) => (s.kv.has(k) ? substituteVars(s.kv.get(k)!, vars) : undefined);
     const list = (k: string) => (get(k) ?? '').split(LIST_SPLIT).filter(Boolean);
-    const known = new Set(['name', 'baseurl', 'mirrorlist', 'metalink', 'enabled', 'gpgcheck', 'pkg_gpgcheck', 'repo_gpgcheck', 'gpgkey', 'priority', 'cost', 'exclude', 'excludepkgs', 'includepkgs', 'skip_if_unavailable', 'sslverify', 'sslcacert', 'sslclientcert', 'sslclientkey']);
+    const known = new Set(['name', 'baseurl', 'mirrorlist', 'metalink', 'enabled', 'gpgcheck', 'pkg_gpgcheck', 'repo_gpgcheck', 'gpgkey', 'priority', 'cost', 'exclude', 'excludepkgs', 'includepkgs', 'skip_if_unavailable', 'sslverify', 'sslcacert', 'sslclientcert', 'sslclientkey', 'proxy', 'proxy_username', 'proxy_password']);
     const extra: Record<string, string> = {};
     for (const k of [...s.kv.keys()].sort()) if (!known.has(k)) extra[k] = get(k)!;
     const def: RepoDefinition = {
@@ -176,6 +178,7 @@ export function parseDotRepo(text: string, opts: DotRepoOptions = {}): RepoDefin
       ...(get('sslcacert') ? { sslcacert: get('sslcacert')!.trim() } : {}),
       ...(get('sslclientcert') ? { sslclientcert: get('sslclientcert')!.trim() } : {}),
       ...(get('sslclientkey') ? { sslclientkey: get('sslclientkey')!.trim() } : {}),
+      ...(get('proxy') !== undefined ? { proxy: withProxyCredentials(get('proxy')!.trim(), get('proxy_username'), get('proxy_password')) } : {}),
       extra,
       source: label,
       line: s.line,
@@ -234,7 +237,19 @@ export async function loadDotRepoFiles(paths: string[], opts: DotRepoOptions = {
   return out;
 }
 
-/** http(s) options from a definition's TLS settings (reads the sslcacert/sslclient* files). */
+function withProxyCredentials(proxy: string, user?: string, pass?: string): string {
+  if (!proxy || proxy === '_none_' || !user) return proxy;
+  try {
+    const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`);
+    u.username = encodeURIComponent(user.trim());
+    u.password = encodeURIComponent((pass ?? '').trim());
+    return u.toString();
+  } catch {
+    return proxy; // reported as REPO_BAD_PROXY when used
+  }
+}
+
+/** http(s) options from a definition's TLS and proxy settings (reads the sslcacert/sslclient* files). */
 export function dotRepoHttpOptions(def: RepoDefinition): HttpSourceOptions {
   const read = (what: string, p: string) => {
     try {
@@ -244,6 +259,7 @@ export function dotRepoHttpOptions(def: RepoDefinition): HttpSourceOptions {
     }
   };
   return {
+    ...(def.proxy !== undefined ? { proxy: def.proxy } : {}),
     ...(def.sslverify ? {} : { insecure: true }),
     ...(def.sslcacert ? { ca: read('sslcacert', def.sslcacert) } : {}),
     ...(def.sslclientcert ? { clientCert: read('sslclientcert', def.sslclientcert), clientKey: def.sslclientkey ? read('sslclientkey', def.sslclientkey) : undefined } : {}),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFaultyServer, TEST_TLS_CERT, type FaultyServer } from '../../test/helpers/faulty-http.js';
+import { startFaultyServer, startTestProxy, TEST_TLS_CERT, type FaultyServer } from '../../test/helpers/faulty-http.js';
 import { tempDir } from '../../test/helpers/cli.js';
 import { HttpRepoSource, backoffDelay, Semaphore, parseHttpLocation, type HttpSourceOptions } from './http-source.js';
 import { openRepoSource, readAll } from './source.js';
@@ -346,6 +346,33 @@ test('redirects are followed (bounded); https never redirects to http', async (t
   const down = new HttpRepoSource({ baseurls: [`${tls.url}/x/`] }, { ...FAST, ca: TEST_TLS_CERT });
   t.after(() => down.close());
   await assert.rejects(down.open('Packages/a.rpm'), (e: unknown) => isDriftlessError(e) && /https to http/.test(e.message));
+  await assertStoreClean(c);
+});
+
+test('proxies: http via absolute URL, https via CONNECT tunnel, credentials, no_proxy', async (t) => {
+  const srv = await startFaultyServer(t, { files: files('/r'), faults: [{ path: '/r/Packages/a.rpm', kind: 'drop', afterBytes: 30_000, times: 1 }] });
+  const tls = await startFaultyServer(t, { files: files('/s'), tls: true });
+  const proxy = await startTestProxy(t, { auth: 'u:p w' });
+  const authed = `http://u:p%20w@${proxy.url.slice('http://'.length)}`;
+  const c = cacheFor(t);
+  const viaHttp = new HttpRepoSource({ baseurls: [`${srv.url}/r/`] }, { ...FAST, proxy: authed });
+  t.after(() => viaHttp.close());
+  assert.equal((await fetchToStore(viaHttp, item(), c)).sha256, sha256(PKG));
+  assert.ok(proxy.log.includes(`GET ${srv.url}/r/Packages/a.rpm`));
+  const viaTunnel = new HttpRepoSource({ baseurls: [`${tls.url}/s/`] }, { ...FAST, proxy: authed, ca: TEST_TLS_CERT });
+  t.after(() => viaTunnel.close());
+  assert.equal((await fetchToStore(viaTunnel, item('Packages/b.rpm', PKG2), c)).sha256, sha256(PKG2));
+  assert.ok(proxy.log.includes(`CONNECT 127.0.0.1:${new URL(tls.url).port}`));
+  // wrong credentials: the proxy's 407 / refused tunnel is a coded failure
+  const bad = new HttpRepoSource({ baseurls: [`${tls.url}/s/`] }, { ...FAST, retries: 0, proxy: proxy.url, ca: TEST_TLS_CERT });
+  t.after(() => bad.close());
+  await rejectsCode(bad.open('Packages/a.rpm'), 'REPO_DOWNLOAD_FAILED');
+  // no_proxy: direct
+  const n = proxy.log.length;
+  const direct = new HttpRepoSource({ baseurls: [`${srv.url}/r/`] }, { ...FAST, proxy: authed, noProxy: 'example.com,127.0.0.1' });
+  t.after(() => direct.close());
+  assert.equal((await readAll(await direct.open('Packages/b.rpm'))).length, PKG2.length);
+  assert.equal(proxy.log.length, n);
   await assertStoreClean(c);
 });
 

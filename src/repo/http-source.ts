@@ -15,12 +15,13 @@
  * Callers that verify digests (src/repo/fetch.ts) pass `attempt` to start at another mirror
  * after a checksum mismatch.
  */
-import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { request as httpRequest, Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import { DriftlessError } from '../core/errors.js';
 import { silentReport, type Report } from '../core/report.js';
 import { checkRelPath, readAll, registerRepoSource, type RepoOpenOptions, type RepoSource, type RepoSourceOptions } from './source.js';
 import { metalinkMatch, parseMetalink, parseMirrorlist, type Metalink } from './metalink.js';
+import { proxyAuthorization, proxyFor, TunnelingAgent, type ProxySettings } from './http-proxy.js';
 
 export interface HttpSourceOptions {
   /** Time allowed until response headers arrive (ms). Default 30 s. */
@@ -47,6 +48,10 @@ export interface HttpSourceOptions {
   /** Client certificate and key (PEM) for https (dnf's sslclientcert / sslclientkey). */
   clientCert?: string | Buffer;
   clientKey?: string | Buffer;
+  /** http proxy URL ('' or '_none_': none; default from $https_proxy / $http_proxy), as dnf's proxy=. */
+  proxy?: string;
+  /** Hosts reached without the proxy (default $no_proxy). */
+  noProxy?: string;
 }
 
 export interface HttpLocation {
@@ -138,6 +143,9 @@ export class HttpRepoSource implements RepoSource {
   private readonly o: typeof DEFAULTS & { report: Report };
   private readonly sem: Semaphore;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
+  private readonly tlsOptions: HttpsAgentOptions;
+  private readonly proxy: ProxySettings;
+  private tunnel?: TunnelingAgent;
   private mirrorsP?: Promise<{ baseurls: string[]; metalink?: Metalink }>;
   /** Mirrors whose repomd.xml did not match the metalink: tried last for every file. */
   private readonly stale = new Set<string>();
@@ -151,15 +159,14 @@ export class HttpRepoSource implements RepoSource {
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
     this.o = { ...DEFAULTS, report: silentReport, ...defined } as typeof DEFAULTS & { report: Report };
     this.sem = new Semaphore(Math.max(1, this.o.maxConcurrency));
-    this.agents = {
-      http: new HttpAgent({ keepAlive: true }),
-      https: new HttpsAgent({
-        keepAlive: true,
-        ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
-        ...(opts.clientCert !== undefined ? { cert: opts.clientCert, key: opts.clientKey } : {}),
-        rejectUnauthorized: !opts.insecure,
-      }),
+    this.tlsOptions = {
+      keepAlive: true,
+      ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+      ...(opts.clientCert !== undefined ? { cert: opts.clientCert, key: opts.clientKey } : {}),
+      rejectUnauthorized: !opts.insecure,
     };
+    this.agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent(this.tlsOptions) };
+    this.proxy = { proxy: opts.proxy, noProxy: opts.noProxy };
     if (opts.insecure) this.o.report.warn('REPO_TLS_INSECURE', `${where.metalink ?? where.mirrorlist ?? where.baseurls?.[0]}: TLS certificates are NOT verified (sslverify=0)`);
     this.location = where.metalink ?? where.mirrorlist ?? where.baseurls?.[0] ?? '(no url)';
     for (const u of [...(where.baseurls ?? []), where.mirrorlist, where.metalink]) {
@@ -176,6 +183,17 @@ export class HttpRepoSource implements RepoSource {
   close(): void {
     this.agents.http.destroy();
     this.agents.https.destroy();
+    this.tunnel?.destroy();
+  }
+
+  /** The https agent: direct, or tunnelling through `proxy` (created once, same TLS settings). */
+  private httpsAgent(proxy: URL | undefined): HttpsAgent {
+    if (!proxy) return this.agents.https;
+    if (this.tunnel?.proxy.href !== proxy.href) {
+      this.tunnel?.destroy();
+      this.tunnel = new TunnelingAgent(proxy, this.tlsOptions);
+    }
+    return this.tunnel;
   }
 
   /** Base URLs to try, in order (resolved from the mirrorlist/metalink once). */
@@ -392,13 +410,25 @@ export class HttpRepoSource implements RepoSource {
     const isHttps = u.protocol === 'https:';
     if (!isHttps && u.protocol !== 'http:') return Promise.reject(new AttemptError('status', `unsupported redirect to ${u.protocol}`, url));
     signal?.throwIfAborted();
+    const proxy = proxyFor(u, { proxy: this.proxy.proxy, noProxy: this.proxy.noProxy });
+    const common = { 'user-agent': this.o.userAgent, 'accept-encoding': 'identity', ...headers };
     return new Promise((resolve, reject) => {
-      const req = (isHttps ? httpsRequest : httpRequest)(u, {
-        method: 'GET',
-        agent: isHttps ? this.agents.https : this.agents.http,
-        headers: { 'user-agent': this.o.userAgent, 'accept-encoding': 'identity', ...headers },
-        signal,
-      });
+      let req: ClientRequest;
+      if (proxy && !isHttps) {
+        // plain http through a proxy: ask the proxy for the absolute URL
+        const auth = proxyAuthorization(proxy);
+        req = httpRequest({
+          host: proxy.hostname,
+          port: Number(proxy.port || 80),
+          method: 'GET',
+          path: u.href,
+          agent: this.agents.http,
+          headers: { ...common, host: u.host, ...(auth ? { 'proxy-authorization': auth } : {}) },
+          signal,
+        });
+      } else {
+        req = (isHttps ? httpsRequest : httpRequest)(u, { method: 'GET', agent: isHttps ? this.httpsAgent(proxy) : this.agents.http, headers: common, signal });
+      }
       const connectTimer = setTimeout(() => {
         req.destroy(new AttemptError('timeout', `no response within ${this.o.connectTimeoutMs} ms`, url));
       }, this.o.connectTimeoutMs);

@@ -269,3 +269,82 @@ export async function runCliAsync(args: string[], opts: { env?: NodeJS.ProcessEn
     c.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
   });
 }
+
+export interface TestProxy {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** What went through: `GET http://…` for proxied requests, `CONNECT host:port` for tunnels. */
+  log: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback-only forward proxy for tests: absolute-URL GETs are forwarded, CONNECT opens a
+ * tunnel to 127.0.0.1 targets only. With `auth` ("user:pass") requests without the matching
+ * Proxy-Authorization get 407.
+ */
+export async function startTestProxy(t: TestContext | undefined, opts: { auth?: string } = {}): Promise<TestProxy> {
+  const { request } = await import('node:http');
+  const net = await import('node:net');
+  const log: string[] = [];
+  const sockets = new Set<Socket>();
+  const authorized = (h: string | undefined) => !opts.auth || h === `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+  const server = createServer((req, res) => {
+    log.push(`${req.method} ${req.url}`);
+    if (!authorized(req.headers['proxy-authorization'])) {
+      res.writeHead(407).end();
+      return;
+    }
+    const target = new URL(req.url ?? '');
+    if (target.hostname !== '127.0.0.1') {
+      res.writeHead(403).end('loopback only');
+      return;
+    }
+    const headers = { ...req.headers };
+    delete headers['proxy-authorization'];
+    const up = request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers }, (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      ur.pipe(res);
+      ur.on('error', () => res.destroy());
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    log.push(`CONNECT ${req.url}`);
+    if (!authorized(req.headers['proxy-authorization'])) {
+      client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
+      return;
+    }
+    const [host, port] = (req.url ?? '').split(':');
+    if (host !== '127.0.0.1') {
+      client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    const up = net.connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) up.write(head);
+      up.pipe(client);
+      client.pipe(up);
+    });
+    sockets.add(up);
+    up.on('close', () => sockets.delete(up));
+    up.on('error', () => client.destroy());
+    client.on('error', () => up.destroy());
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  t?.after(close);
+  return { url: `http://127.0.0.1:${port}`, log, close };
+}
