@@ -45,7 +45,7 @@ function duBytes(p: string): number {
 }
 
 /** A synthetic rootfs: `files` files in packages of ~25 files; v2 rebuilds package 7. */
-function writeTree(dir: string, files: number, version: 1 | 2): void {
+export function writeTree(dir: string, files: number, version: 1 | 2): void {
   for (let i = 0; i < files; i++) {
     const pkg = Math.floor(i / 25);
     const bumped = version === 2 && pkg === 7;
