@@ -25,10 +25,13 @@ async function seed(root: string) {
   c.index.pin(pinned, 'lockfile:/srv/app.lock');
   // an orphan (in the store, not in the index) and an index row whose object vanished
   const orphan = (await c.store.putBytes(Buffer.from('orphan'), { noSync: true })).sha256;
+  utimesSync(c.store.objectPath(orphan), NOW - 7200, NOW - 7200);
+  // a fresh unindexed object may be a fetch in progress elsewhere: kept
+  const inflight = (await c.store.putBytes(Buffer.from('being fetched'), { noSync: true })).sha256;
   const ghost = createHash('sha256').update('ghost').digest('hex');
   c.index.record({ sha256: ghost, size: 5, url: 'http://x/ghost', now: NOW });
   c.close();
-  return { fresh, old, pinned, big, orphan, ghost };
+  return { fresh, old, pinned, big, orphan, ghost, inflight };
 }
 
 test('gc: age policy, pins, orphans, missing objects; dry run changes nothing', async (t) => {
@@ -46,7 +49,7 @@ test('gc: age policy, pins, orphans, missing objects; dry run changes nothing', 
   assert.equal(r.forgotten, 1);
   const c = openCache(root);
   t.after(() => c.close());
-  assert.deepEqual((await c.store.list()).sort(), [s.fresh, s.pinned, s.big].sort());
+  assert.deepEqual((await c.store.list()).sort(), [s.fresh, s.pinned, s.big, s.inflight].sort());
   assert.equal(c.index.get(s.ghost), undefined);
   assert.equal(c.index.get(s.old), undefined);
   assert.equal(c.index.origins(s.old).length, 0);
@@ -61,7 +64,7 @@ test('gc: size limit evicts least recently used first; keep list and pins surviv
   assert.deepEqual(r.removed, [s.big, s.old, s.orphan].sort());
   const c = openCache(root);
   t.after(() => c.close());
-  assert.deepEqual((await c.store.list()).sort(), [s.fresh, s.pinned].sort());
+  assert.deepEqual((await c.store.list()).sort(), [s.fresh, s.pinned, s.inflight].sort());
   c.index.unpin('lockfile:/srv/app.lock');
   c.close();
   const r2 = await gcCache(root, { now: NOW, maxAgeDays: 0 });

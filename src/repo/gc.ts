@@ -2,7 +2,8 @@
  * `driftless cache gc`: shrink a cache directory (store + index + parsed-metadata cache).
  *
  * Always: forget index rows whose object is gone, delete store objects the index does not know
- * (left by a crash between rename and index write), and delete temp files older than an hour
+ * (left by a crash between rename and index write; after an hour, so a fetch in progress in
+ * another process keeps its object), and delete temp files older than an hour
  * (partial downloads: older than the age limit).
  * Then, never touching pinned objects (CacheIndex.pin) or digests in `keep`:
  * - objects not used for `maxAgeDays` (default 30) are removed;
@@ -87,9 +88,11 @@ export async function gcCache(root: string, opts: GcOptions = {}): Promise<GcRes
     if (!dry) cache.index.remove(missing);
     for (const d of missing) rows.delete(d);
 
-    // 2. objects the index does not know
+    // 2. objects the index does not know (young ones may belong to a fetch that is recording them)
     for (const d of [...inStore]) {
       if (rows.has(d) || keep.has(d)) continue;
+      const st = await fsp.stat(cache.store.objectPath(d)).catch(() => undefined);
+      if (st && st.mtimeMs / 1000 > now - TMP_GRACE_SECONDS) continue;
       result.orphans++;
       await drop(d, 'not in the index');
     }
