@@ -118,3 +118,23 @@ test('deploy refuses unsigned and untrusted commits', async (t) => {
   const d = await deploy(store, 'x86_64/other', { allowUntrusted: true });
   assert.equal(d.deployment.state, 'pending');
 });
+
+test('finalize merges /etc again when the booted /etc changed after deploy', async (t) => {
+  const dir = tempDir(t);
+  const key = await makeKey();
+  const store = await HostStore.init(join(dir, 's'), [{ name: 'k', armored: key.public }]);
+  await commitImage(store, sampleTar(dir, 1), { ref: 'x86_64/stable', secretKey: key.secret });
+  await deploy(store, 'x86_64/stable');
+  await finalize(store);
+  const root1 = (await status(store))[0]!.path;
+  await commitImage(store, sampleTar(dir, 2), { ref: 'x86_64/stable', secretKey: key.secret });
+  const d2 = await deploy(store, 'x86_64/stable');
+  await fsp.writeFile(join(root1, 'etc/hosts'), 'edited after deploy\n');
+  const f = await finalize(store);
+  assert.notEqual(f.booted, d2.deployment.id, 'a fresh deployment with the new merge');
+  const st = await status(store);
+  assert.deepEqual(st.map((s) => [s.state, s.version]), [['booted', '2'], ['rollback', '1']]);
+  assert.equal(readFileSync(join(st[0]!.path, 'etc/hosts'), 'utf8'), 'edited after deploy\n');
+  assert.deepEqual((await drift(store)).changes, []);
+  assert.deepEqual((await fsck(store)).problems, []);
+});

@@ -19,7 +19,7 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { faultPoint, syncOpts } from './faults.js';
 import { readState, writeState, statusEntries, type HostState, type StatusEntry } from './state.js';
 import { checkoutTree, copyObject, removeTree, writeEtc } from './checkout.js';
-import { etcFromDisk, etcFromTree, mergeEtc, type EtcConflict, type EtcItem } from './etc-merge.js';
+import { etcDigest, etcFromDisk, etcFromTree, mergeEtc, type EtcConflict, type EtcItem } from './etc-merge.js';
 import { subtreeAt, walkTree } from './tree.js';
 import { syncFs } from './commit.js';
 import { withLock, type HostStore } from './store.js';
@@ -36,6 +36,8 @@ export interface DeploymentMeta {
   /** path → inode of each regular file at deploy time (fast drift check). */
   index: Record<string, number>;
   conflicts: EtcConflict[];
+  /** Digest of the booted deployment's /etc the merge started from (finalize re-merges when it changed). */
+  etcBase?: string;
 }
 
 export function metaPath(store: HostStore, id: string): string {
@@ -82,8 +84,12 @@ export interface DeployResult {
 
 /** Create a pending deployment of `refOrCommit`. */
 export async function deploy(store: HostStore, refOrCommit: string, opts: DeployOptions = {}): Promise<DeployResult> {
+  return withLock(store, 'deploy', () => deployLocked(store, refOrCommit, opts));
+}
+
+async function deployLocked(store: HostStore, refOrCommit: string, opts: DeployOptions): Promise<DeployResult> {
   const report = opts.report ?? silentReport;
-  return withLock(store, 'deploy', async () => {
+  {
     faultPoint('deploy', 'locked');
     const state = await readState(store);
     await pruneDeployments(store, state, 'deploy');
@@ -105,10 +111,12 @@ export async function deploy(store: HostStore, refOrCommit: string, opts: Deploy
     const newDef = await etcFromTree(store.cas, commit.tree);
     let merged = newDef;
     let conflicts: EtcConflict[] = [];
+    let etcBase: string | undefined;
     if (state.booted) {
       const booted = state.deployments[state.booted]!;
       const oldDef = await etcFromTree(store.cas, (await store.readCommit(booted.commit)).tree);
       const local = await etcFromDisk(store.cas, join(store.deployDir, booted.id));
+      etcBase = etcDigest(local);
       ({ merged, conflicts } = mergeEtc(oldDef, newDef, local));
       for (const c of conflicts) report.warn('HOST_ETC_CONFLICT', `${c.path}: ${c.resolution}`, { ...c });
     }
@@ -128,6 +136,7 @@ export async function deploy(store: HostStore, refOrCommit: string, opts: Deploy
       etc: [...merged.entries()],
       index: { ...co.index, ...etcIndex },
       conflicts,
+      ...(etcBase ? { etcBase } : {}),
     };
     await writeMeta(store, meta);
     faultPoint('deploy', 'after-meta');
@@ -148,7 +157,7 @@ export async function deploy(store: HostStore, refOrCommit: string, opts: Deploy
     report.info('host.deploy', `deployed ${commitId.slice(0, 12)} as ${id} (pending)`, { id, commit: commitId });
     const entry = statusEntries(store, next).find((e) => e.id === id)!;
     return { deployment: entry, conflicts };
-  });
+  }
 }
 
 /** Copy the commit's /var entries into the shared /var when missing; never overwrite. */
@@ -205,10 +214,20 @@ export async function finalize(store: HostStore, opts: FinalizeOptions = {}): Pr
   const report = opts.report ?? silentReport;
   const res = await withLock(store, 'finalize', async (): Promise<FinalizeResult> => {
     faultPoint('finalize', 'locked');
-    const state = await readState(store);
+    let state = await readState(store);
     await pruneDeployments(store, state, 'finalize');
     if (!state.pending) return { finalized: false, booted: state.booted };
-    const pending = state.pending;
+    let pending = state.pending;
+    // /etc edits made on the booted system after `deploy` must not be lost: merge again
+    const meta = await readMeta(store, pending);
+    if (state.booted && meta.etcBase) {
+      const now = etcDigest(await etcFromDisk(store.cas, join(store.deployDir, state.booted), false));
+      if (now !== meta.etcBase) {
+        report.info('host.etc-remerge', `/etc of ${state.booted} changed since deploy; merging again`);
+        pending = (await deployLocked(store, meta.commit, { allowUntrusted: true, report })).deployment.id;
+        state = await readState(store);
+      }
+    }
     const hc = await runHealthChecks(store, join(store.deployDir, pending), opts.healthCheck);
     faultPoint('finalize', 'after-health-check');
     if (hc && hc.status !== 0) {

@@ -17,6 +17,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { ContentStore } from '../core/cas.js';
 import { walkTree, subtreeAt } from './tree.js';
+import { hashFile, sha256 } from './fastio.js';
 
 export interface EtcItem {
   type: 'file' | 'dir' | 'symlink';
@@ -52,8 +53,11 @@ export async function etcFromTree(cas: ContentStore, tree: string): Promise<EtcM
   return out;
 }
 
-/** /etc on disk under `root` (content hashed into the store: local files must stay restorable). */
-export async function etcFromDisk(cas: ContentStore, root: string): Promise<EtcMap> {
+/**
+ * /etc on disk under `root`. With `put` (default) file contents go into the store (local files
+ * must stay restorable); without, they are only hashed.
+ */
+export async function etcFromDisk(cas: ContentStore, root: string, put = true): Promise<EtcMap> {
   const out: EtcMap = new Map();
   const walk = async (rel: string): Promise<void> => {
     const abs = join(root, rel);
@@ -64,7 +68,9 @@ export async function etcFromDisk(cas: ContentStore, root: string): Promise<EtcM
       out.set(rel, { type: 'dir', ...base });
       for (const n of (await fsp.readdir(abs)).sort()) await walk(`${rel}/${n}`);
     } else if (s.isFile()) {
-      const { sha256, size } = await cas.putStream(createReadStream(abs), { noSync: true, label: rel });
+      const { sha256, size } = put
+        ? await cas.putStream(createReadStream(abs), { noSync: true, label: rel })
+        : { sha256: await hashFile(abs), size: s.size };
       out.set(rel, { type: 'file', ...base, sha: sha256, size });
     } else if (s.isSymbolicLink()) {
       out.set(rel, { type: 'symlink', ...base, mode: 0o777, target: await fsp.readlink(abs) });
@@ -72,6 +78,11 @@ export async function etcFromDisk(cas: ContentStore, root: string): Promise<EtcM
   };
   await walk('/etc');
   return out;
+}
+
+/** Digest of an /etc snapshot (to notice local changes made after a deploy). */
+export function etcDigest(m: EtcMap): string {
+  return sha256(Buffer.from(JSON.stringify([...m.entries()])));
 }
 
 /** Same content and metadata (owners only compared when `owners`). */
