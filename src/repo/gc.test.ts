@@ -104,6 +104,12 @@ test('cache gc CLI', async (t) => {
   assert.ok(!out.removed.includes(s.old));
   assert.ok(!out.removed.includes(s.pinned));
   assert.ok(out.removed.includes(s.fresh));
+  const st = runCli(['--json', 'cache', 'stats', '--cache-dir', root]);
+  assert.equal(st.status, 0, st.stderr);
+  const stats = JSON.parse(st.stdout);
+  assert.equal(stats.objects, 3); // old + pinned kept, in-flight object not yet indexed
+  assert.equal(stats.indexed, 2);
+  assert.equal(stats.pinned, 1);
   const bad = runCli(['cache', 'gc', '--cache-dir', root, '--max-size', 'lots']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /CLI_USAGE/);

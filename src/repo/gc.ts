@@ -160,3 +160,57 @@ async function sweep(dir: string, before: number, dry: boolean, match: (name: st
   }
   return n;
 }
+
+export interface CacheStats {
+  objects: number;
+  bytes: number;
+  /** Objects the index knows. */
+  indexed: number;
+  pinned: number;
+  partialFiles: number;
+  partialBytes: number;
+  metadataFiles: number;
+  metadataBytes: number;
+}
+
+async function dirUsage(dir: string): Promise<{ files: number; bytes: number }> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return { files: 0, bytes: 0 };
+  }
+  let files = 0;
+  let bytes = 0;
+  for (const n of names) {
+    const st = await fsp.stat(join(dir, n)).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    files++;
+    bytes += st.size;
+  }
+  return { files, bytes };
+}
+
+/** What a cache directory holds (`driftless cache stats`). */
+export async function cacheStats(root: string): Promise<CacheStats> {
+  const cache = openCache(root);
+  try {
+    const list = await cache.store.list();
+    let bytes = 0;
+    for (const d of list) bytes += (await fsp.stat(cache.store.objectPath(d)).catch(() => undefined))?.size ?? 0;
+    const partial = await dirUsage(join(root, 'partial'));
+    const meta = await dirUsage(join(root, 'repo-metadata'));
+    return {
+      objects: list.length,
+      bytes,
+      indexed: cache.index.objects().length,
+      pinned: cache.index.pinned().size,
+      partialFiles: partial.files,
+      partialBytes: partial.bytes,
+      metadataFiles: meta.files,
+      metadataBytes: meta.bytes,
+    };
+  } finally {
+    cache.close();
+  }
+}

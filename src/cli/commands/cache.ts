@@ -1,11 +1,11 @@
 /**
  * `driftless cache gc [--cache-dir DIR] [--max-age DAYS] [--max-size BYTES] [--keep FILE] [--verify] [--dry-run]`:
- * shrink the download cache (see src/repo/gc.ts for the policy).
+ * shrink the download cache (see src/repo/gc.ts for the policy). `driftless cache stats`: what it holds.
  */
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { DriftlessError } from '../../core/errors.js';
-import { gcCache } from '../../repo/gc.js';
+import { cacheStats, gcCache } from '../../repo/gc.js';
 import { defaultCacheDir } from '../../repo/load.js';
 import { cliContext, output } from '../context.js';
 // http(s) repository sources register themselves with the source registry on import.
@@ -32,6 +32,18 @@ export function parseSize(s: string): number {
 
 export function registerCache(program: Command): void {
   const cache = program.commands.find((c) => c.name() === 'cache') ?? program.command('cache').description('manage the download cache');
+  cache
+    .command('stats')
+    .description('objects, bytes, pins, partial downloads and metadata cache files in the cache')
+    .option('--cache-dir <DIR>', `cache directory (default ${defaultCacheDir()})`)
+    .action(async (o: { cacheDir?: string }, cmd: Command) => {
+      const ctx = cliContext(cmd);
+      const s = await cacheStats(o.cacheDir ?? defaultCacheDir());
+      output(ctx, s, () =>
+        `${s.objects} objects (${s.bytes} bytes; ${s.indexed} indexed, ${s.pinned} pinned), ` +
+        `${s.partialFiles} partial downloads (${s.partialBytes} bytes), ${s.metadataFiles} metadata cache files (${s.metadataBytes} bytes)`,
+      );
+    });
   cache
     .command('gc')
     .description('remove unused, orphaned and (with --verify) corrupt objects from the cache')
