@@ -164,10 +164,16 @@ async function deployLocked(store: HostStore, refOrCommit: string, opts: DeployO
 async function seedVar(store: HostStore, tree: string): Promise<void> {
   const v = await subtreeAt(store.cas, tree, '/var');
   if (!v) return;
+  // only ever write below real directories: a symlink in the shared /var is never followed
+  const blocked: string[] = [];
   for await (const it of walkTree(store.cas, v)) {
-    if (it.path === '/') continue;
+    if (it.path === '/' || blocked.some((b) => it.path.startsWith(b + '/'))) continue;
     const abs = join(store.varDir, it.path);
-    if (await fsp.lstat(abs).then(() => true, () => false)) continue;
+    const existing = await fsp.lstat(abs).catch(() => undefined);
+    if (existing) {
+      if (!existing.isDirectory()) blocked.push(it.path);
+      continue;
+    }
     const e = it.entry;
     if (e.type === 'dir') await fsp.mkdir(abs, { mode: it.meta!.mode & 0o7777 });
     else if (e.type === 'symlink') await fsp.symlink(e.target, abs);

@@ -192,7 +192,8 @@ export async function reset(store: HostStore, opts: ResetOptions = {}): Promise<
     const owners = canOwn();
     const gone: string[] = [];
     for (const c of todo) {
-      if (gone.some((g) => c.path.startsWith(g + '/'))) continue;
+      // below a removed path only missing items are restored (a dir replaced by a symlink)
+      if (c.kind !== 'removed' && gone.some((g) => c.path.startsWith(g + '/'))) continue;
       const abs = join(root, c.path);
       const e = exp.get(c.path);
       if (c.kind === 'added' || (c.kind === 'modified' && e?.type !== 'file')) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fsp, readFileSync, writeFileSync, chmodSync, existsSync, rmSync } from 'node:fs';
+import { promises as fsp, readFileSync, readdirSync, writeFileSync, chmodSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { tempDir } from '../../test/helpers/cli.js';
@@ -10,6 +10,7 @@ import { signDetached } from '../core/pgp.js';
 import { HostStore, encodeCommit, type CommitObject } from './store.js';
 import { commitImage } from './commit.js';
 import { deploy, finalize, status } from './deploy.js';
+import { drift, reset } from './drift.js';
 import { fsck } from './fsck.js';
 import { gc } from './gc.js';
 import { applyDelta, createDelta } from './delta.js';
@@ -158,4 +159,32 @@ test('tampered, untrusted and out-of-order deltas are refused; gc keeps what is 
   assert.deepEqual((await fsck(store)).problems, []);
   assert.equal(sha256Hex(readFileSync(join((await status(store))[0]!.path, 'usr/bin/sh'))), sha256Hex('#!/bin/true\nshell\n'));
   await fsp.rm(delta);
+});
+
+test('symlinks planted in /var or /usr are never followed by deploy or reset', async (t) => {
+  const { dir, key, store } = await setup(t);
+  const outside = join(dir, 'outside');
+  await fsp.mkdir(outside);
+  await deploy(store, 'x86_64/stable');
+  await finalize(store);
+  const root = (await status(store))[0]!.path;
+  // the shared /var gets a symlink; an image that has /var/lib/foo/x must not write through it
+  await fsp.rm(join(store.varDir, 'lib/foo'), { recursive: true });
+  await fsp.symlink(outside, join(store.varDir, 'lib/foo'));
+  // a /usr directory replaced by a symlink to somewhere else
+  await fsp.chmod(join(root, 'usr/share'), 0o755);
+  await fsp.rm(join(root, 'usr/share/foo'), { recursive: true, force: true });
+  await fsp.symlink(outside, join(root, 'usr/share/foo'));
+  const ch = (await drift(store)).changes;
+  assert.deepEqual(ch.filter((c) => c.path.startsWith('/usr/share/foo')).map((c) => [c.path, c.kind]), [
+    ['/usr/share/foo', 'modified'],
+    ['/usr/share/foo/README', 'removed'],
+  ]);
+  await reset(store, { path: '/usr' });
+  assert.deepEqual(readdirSync(outside), []);
+  assert.equal(readFileSync(join(root, 'usr/share/foo/README'), 'utf8'), 'foo version 1.0\n');
+  assert.deepEqual((await drift(store, { full: true })).changes, []);
+  await commitImage(store, sampleTar(dir, 2), { ref: 'x86_64/stable', secretKey: key.secret });
+  await deploy(store, 'x86_64/stable');
+  assert.deepEqual(readdirSync(outside), []);
 });
