@@ -222,28 +222,20 @@ export interface WalkItem {
  * Walk a stored tree depth-first, parents before children, entries in sorted order.
  * `skip(path)` prunes a subtree (e.g. '/var').
  */
-export async function* walkTree(cas: ContentStore, digest: string, skip?: (path: string) => boolean, base = ''): AsyncGenerator<WalkItem> {
+export async function* walkTree(cas: ContentStore, digest: string, skip?: (path: string) => boolean): AsyncGenerator<WalkItem> {
   const t = await readTree(cas, digest);
-  if (base === '') yield { path: '/', entry: { name: '', type: 'dir', tree: digest }, meta: t.meta };
-  for (const e of t.entries) {
-    const path = `${base}/${e.name}`;
-    if (skip?.(path)) continue;
-    if (e.type === 'dir') {
-      const sub = await readTree(cas, e.tree);
-      yield { path, entry: e, meta: sub.meta };
-      yield* walkTreeInner(cas, sub, path, skip);
-    } else yield { path, entry: e };
-  }
+  yield { path: '/', entry: { name: '', type: 'dir', tree: digest }, meta: t.meta };
+  yield* walkEntries(cas, t, '', skip);
 }
 
-async function* walkTreeInner(cas: ContentStore, t: TreeObject, base: string, skip?: (path: string) => boolean): AsyncGenerator<WalkItem> {
+async function* walkEntries(cas: ContentStore, t: TreeObject, base: string, skip?: (path: string) => boolean): AsyncGenerator<WalkItem> {
   for (const e of t.entries) {
     const path = `${base}/${e.name}`;
     if (skip?.(path)) continue;
     if (e.type === 'dir') {
       const sub = await readTree(cas, e.tree);
       yield { path, entry: e, meta: sub.meta };
-      yield* walkTreeInner(cas, sub, path, skip);
+      yield* walkEntries(cas, sub, path, skip);
     } else yield { path, entry: e };
   }
 }
