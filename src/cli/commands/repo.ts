@@ -14,6 +14,7 @@ import { Keyring } from '../../core/pgp.js';
 import type { Report } from '../../core/report.js';
 import { formatDependency } from '../../rpm/deps.js';
 import { DEP_KINDS, nevraWithEpoch, type PackageMeta } from '../../rpm/metadata.js';
+import { plainPackage } from '../../repo/columns.js';
 import { defaultCacheDir, loadRepos, type LoadedRepo, type RepoPart } from '../../repo/load.js';
 import { findByNevra, pathInPrimary, queryRepos, type QueryHit } from '../../repo/query.js';
 import { cliContext, output } from '../context.js';
@@ -125,7 +126,7 @@ export function registerRepoInfo(repo: Command): void {
       if (hits.length === 0) {
         throw new DriftlessError('REPO_PACKAGE_NOT_FOUND', `no package matches "${spec}"`, { hint: 'use name-epoch:version-release.arch, name-version-release.arch, name.arch or name' });
       }
-      output(ctx, hits.map((h) => ({ repo: h.repo.location, ...h.pkg })), () => hits.map(infoText).join('\n\n'));
+      output(ctx, hits.map((h) => ({ repo: h.repo.location, ...plainPackage(h.pkg) })), () => hits.map(infoText).join('\n\n'));
     });
 }
 

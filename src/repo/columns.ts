@@ -1,0 +1,363 @@
+/**
+ * Columnar package storage for the parsed-metadata cache (metacache.ts): packages become typed
+ * arrays of string-table indices, and load back as `CachedPackage` objects whose NEVRA is eager
+ * and whose heavier fields (dependencies, files, descriptions…) are decoded on first access.
+ * Listing 17k packages therefore touches only the small "hot" string table.
+ *
+ * String tables (index 0 = absent): HOT (NEVRA parts, locations, checksums, dependency names and
+ * EVRs), FILES (paths), COLD (summary, description, url, license, vendor, group, packager,
+ * buildhost, sourcerpm). Each is NUL-joined UTF-8, decoded in one go the first time it is needed.
+ */
+import { DEP_KINDS, type Dependency, type DepKind, type DepOp, type PackageFileEntry, type PackageMeta } from '../rpm/metadata.js';
+
+const HOT_FIELDS = 8; // name version release arch locHref locBase ckType ckValue
+const COLD_FIELDS = 9; // summary description url license vendor group packager buildhost sourcerpm
+const NUM_FIELDS = 8; // epoch buildtime filetime sizePackage sizeInstalled sizeArchive hdrStart hdrEnd
+const OPS: (DepOp | undefined)[] = [undefined, '<', '<=', '=', '>=', '>'];
+const OP_CODE = new Map<DepOp | undefined, number>(OPS.map((o, i) => [o, i]));
+const PRE_BIT = 0x80;
+const NK = DEP_KINDS.length;
+
+const pad8 = (n: number) => (n + 7) & ~7;
+const bytesOf = (a: Uint32Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+class TableBuilder {
+  private readonly index = new Map<string, number>();
+  readonly strings: string[] = [''];
+  add(v: string | undefined): number {
+    if (v === undefined) return 0;
+    let i = this.index.get(v);
+    if (i === undefined) {
+      if (v.includes('\0')) throw new Error('NUL in metadata string');
+      i = this.strings.length;
+      this.strings.push(v);
+      this.index.set(v, i);
+    }
+    return i;
+  }
+  encode(): Uint8Array[] {
+    const blob = Buffer.from(this.strings.join('\0'), 'utf8');
+    return [new Uint8Array(Uint32Array.from([this.strings.length, blob.length]).buffer), blob];
+  }
+}
+
+/** Section id → parts (each part 8-byte aligned inside its section). */
+export type Sections = Map<number, Uint8Array[]>;
+export const SEC_HOT = 1, SEC_COLS = 2, SEC_DEPS = 3, SEC_FILES = 4, SEC_FILESTR = 6, SEC_COLD = 7;
+
+/** Encode packages into column sections. */
+export function encodeColumns(pk: readonly PackageMeta[]): Sections {
+  const hot = new TableBuilder();
+  const files = new TableBuilder();
+  const cold = new TableBuilder();
+  const n = pk.length;
+  const hotCols = Array.from({ length: HOT_FIELDS }, () => new Uint32Array(n));
+  const coldCols = Array.from({ length: COLD_FIELDS }, () => new Uint32Array(n));
+  const numCols = Array.from({ length: NUM_FIELDS }, () => new Float64Array(n).fill(NaN));
+  const depCounts = new Uint32Array(n * NK);
+  const fileCounts = new Uint32Array(n);
+  const depNames: number[] = [];
+  const depEvrs: number[] = [];
+  const depFlags: number[] = [];
+  const filePaths: number[] = [];
+  const fileTypes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = pk[i]!;
+    const hv = [p.name, p.version, p.release, p.arch, p.location?.href, p.location?.base, p.checksum?.type, p.checksum?.value];
+    for (let f = 0; f < HOT_FIELDS; f++) hotCols[f]![i] = hot.add(hv[f]);
+    const cv = [p.summary, p.description, p.url, p.license, p.vendor, p.group, p.packager, p.buildhost, p.sourcerpm];
+    for (let f = 0; f < COLD_FIELDS; f++) coldCols[f]![i] = cold.add(cv[f]);
+    const nv = [p.epoch, p.buildtime, p.filetime, p.size?.package, p.size?.installed, p.size?.archive, p.headerRange?.start, p.headerRange?.end];
+    for (let f = 0; f < NUM_FIELDS; f++) if (nv[f] !== undefined) numCols[f]![i] = nv[f]!;
+    for (let k = 0; k < NK; k++) {
+      const list = p[DEP_KINDS[k]!];
+      depCounts[i * NK + k] = list.length;
+      for (const d of list) {
+        depNames.push(hot.add(d.name));
+        depEvrs.push(hot.add(d.evr));
+        depFlags.push((OP_CODE.get(d.op) ?? 0) | (d.pre ? PRE_BIT : 0));
+      }
+    }
+    fileCounts[i] = p.files.length;
+    for (const f of p.files) {
+      filePaths.push(files.add(f.path));
+      fileTypes.push(f.type === 'dir' ? 1 : f.type === 'ghost' ? 2 : 0);
+    }
+  }
+  return new Map([
+    [SEC_HOT, hot.encode()],
+    [SEC_FILESTR, files.encode()],
+    [SEC_COLD, cold.encode()],
+    [SEC_COLS, [new Uint8Array(Uint32Array.from([n]).buffer), ...hotCols.map(bytesOf), ...coldCols.map(bytesOf), ...numCols.map(bytesOf)]],
+    [SEC_DEPS, [bytesOf(depCounts), bytesOf(Uint32Array.from(depNames)), bytesOf(Uint32Array.from(depEvrs)), Uint8Array.from(depFlags)]],
+    [SEC_FILES, [bytesOf(fileCounts), bytesOf(Uint32Array.from(filePaths)), Uint8Array.from(fileTypes)]],
+  ]);
+}
+
+/** Thrown for structurally invalid column data (the cache treats it as corrupt). */
+export class ColumnsCorrupt extends Error {}
+function need(c: boolean, why: string): asserts c {
+  if (!c) throw new ColumnsCorrupt(why);
+}
+
+/** A NUL-joined string table, split on first use. */
+class StringTable {
+  private strings?: string[];
+  constructor(private readonly ab: ArrayBuffer, private readonly at: number, private readonly len: number) {
+    need(len >= 8, 'string table');
+    const dv = new DataView(ab, at, 8);
+    this.count = dv.getUint32(0, true);
+    this.bytes = dv.getUint32(4, true);
+    need(8 + this.bytes <= len, 'string bytes');
+  }
+  readonly count: number;
+  private readonly bytes: number;
+  get(i: number): string | undefined {
+    if (i === 0) return undefined;
+    if (!this.strings) {
+      this.strings = Buffer.from(this.ab, this.at + 8, this.bytes).toString('utf8').split('\0');
+      need(this.strings.length === this.count, 'string count');
+    }
+    const s = this.strings[i];
+    need(s !== undefined, 'string index');
+    return s;
+  }
+  /** Check every index in `idx` is in range (done once at load, so later lazy access cannot fail). */
+  check(idx: Uint32Array): void {
+    const c = this.count;
+    for (let i = 0; i < idx.length; i++) need(idx[i]! < c, 'string index');
+  }
+}
+
+/** The decoded column store; CachedPackage objects read from it. */
+class Store {
+  hot!: StringTable;
+  files!: StringTable;
+  cold!: StringTable;
+  hotCols: Uint32Array[] = [];
+  coldCols: Uint32Array[] = [];
+  numCols: Float64Array[] = [];
+  depStart!: Uint32Array; // n*NK+1 prefix sums
+  depNames!: Uint32Array;
+  depEvrs!: Uint32Array;
+  depFlags!: Uint8Array;
+  fileStart!: Uint32Array; // n+1 prefix sums
+  filePaths!: Uint32Array;
+  fileTypes!: Uint8Array;
+  num(f: number, i: number): number | undefined {
+    const v = this.numCols[f]![i]!;
+    return v !== v ? undefined : v;
+  }
+}
+
+/** Decode column sections (`get(id)` → [offset, length] in `ab`) into lazily materialised packages. */
+export function decodeColumns(ab: ArrayBuffer, get: (id: number) => [number, number]): PackageMeta[] {
+  const st = new Store();
+  const table = (id: number) => new StringTable(ab, ...get(id));
+  st.hot = table(SEC_HOT);
+  st.files = table(SEC_FILESTR);
+  st.cold = table(SEC_COLD);
+  const [cAt, cLen] = get(SEC_COLS);
+  const n = new DataView(ab, cAt, 4).getUint32(0, true);
+  need(8 + (HOT_FIELDS + COLD_FIELDS) * pad8(4 * n) + NUM_FIELDS * 8 * n <= cLen, 'columns');
+  let off = cAt + 8;
+  for (let f = 0; f < HOT_FIELDS; f++, off += pad8(4 * n)) st.hotCols.push(new Uint32Array(ab, off, n));
+  for (let f = 0; f < COLD_FIELDS; f++, off += pad8(4 * n)) st.coldCols.push(new Uint32Array(ab, off, n));
+  for (let f = 0; f < NUM_FIELDS; f++, off += 8 * n) st.numCols.push(new Float64Array(ab, off, n));
+  const [dAt, dLen] = get(SEC_DEPS);
+  const counts = new Uint32Array(ab, dAt, n * NK);
+  st.depStart = new Uint32Array(n * NK + 1);
+  for (let i = 0; i < counts.length; i++) st.depStart[i + 1] = st.depStart[i]! + counts[i]!;
+  const nd = st.depStart[n * NK]!;
+  off = pad8(dAt + 4 * n * NK);
+  need(off - dAt + 2 * pad8(4 * nd) + nd <= dLen, 'deps');
+  st.depNames = new Uint32Array(ab, off, nd);
+  st.depEvrs = new Uint32Array(ab, (off = pad8(off + 4 * nd)), nd);
+  st.depFlags = new Uint8Array(ab, pad8(off + 4 * nd), nd);
+  const [fAt, fLen] = get(SEC_FILES);
+  const fc = new Uint32Array(ab, fAt, n);
+  st.fileStart = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) st.fileStart[i + 1] = st.fileStart[i]! + fc[i]!;
+  const nf = st.fileStart[n]!;
+  off = pad8(fAt + 4 * n);
+  need(off - fAt + pad8(4 * nf) + nf <= fLen, 'files');
+  st.filePaths = new Uint32Array(ab, off, nf);
+  st.fileTypes = new Uint8Array(ab, pad8(off + 4 * nf), nf);
+  for (const c of st.hotCols) st.hot.check(c);
+  for (const c of st.coldCols) st.cold.check(c);
+  st.hot.check(st.depNames);
+  st.hot.check(st.depEvrs);
+  st.files.check(st.filePaths);
+  for (let i = 0; i < nd; i++) need((st.depFlags[i]! & 0x7f) < OPS.length, 'dep flags');
+  const out: PackageMeta[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = new CachedPackage(st, i);
+  return out;
+}
+
+type Deps = Record<DepKind, Dependency[]>;
+
+/**
+ * A package backed by the column store. Name/epoch/version/release/arch are plain fields;
+ * everything else is decoded on first access (and can be reassigned). `toJSON` gives the same
+ * plain object the XML parser produces.
+ */
+export class CachedPackage implements PackageMeta {
+  name: string;
+  epoch: number;
+  version: string;
+  release: string;
+  arch: string;
+  #st: Store;
+  #i: number;
+  #deps?: Deps;
+  #files?: PackageFileEntry[];
+  #over?: Partial<PackageMeta>;
+  constructor(st: Store, i: number) {
+    this.#st = st;
+    this.#i = i;
+    const h = st.hotCols;
+    this.name = st.hot.get(h[0]![i]!) ?? '';
+    this.version = st.hot.get(h[1]![i]!) ?? '';
+    this.release = st.hot.get(h[2]![i]!) ?? '';
+    this.arch = st.hot.get(h[3]![i]!) ?? '';
+    this.epoch = st.numCols[0]![i]!;
+  }
+  #cold(f: number): string | undefined {
+    return this.#st.cold.get(this.#st.coldCols[f]![this.#i]!);
+  }
+  #hot(f: number): string | undefined {
+    return this.#st.hot.get(this.#st.hotCols[f]![this.#i]!);
+  }
+  #d(): Deps {
+    if (this.#deps) return this.#deps;
+    const st = this.#st;
+    const d = {} as Deps;
+    for (let k = 0; k < NK; k++) {
+      const from = st.depStart[this.#i * NK + k]!;
+      const to = st.depStart[this.#i * NK + k + 1]!;
+      const list: Dependency[] = new Array(to - from);
+      for (let j = from; j < to; j++) {
+        const fl = st.depFlags[j]!;
+        const op = OPS[fl & 0x7f];
+        const dep: Dependency = { name: st.hot.get(st.depNames[j]!) ?? '' };
+        if (op !== undefined) {
+          dep.op = op;
+          dep.evr = st.hot.get(st.depEvrs[j]!) ?? '';
+        }
+        if (fl & PRE_BIT) dep.pre = true;
+        list[j - from] = dep;
+      }
+      d[DEP_KINDS[k]!] = list;
+    }
+    return (this.#deps = d);
+  }
+  #o<K extends keyof PackageMeta>(k: K, compute: () => PackageMeta[K]): PackageMeta[K] {
+    return this.#over && k in this.#over ? (this.#over[k] as PackageMeta[K]) : compute();
+  }
+  #set<K extends keyof PackageMeta>(k: K, v: PackageMeta[K]): void {
+    (this.#over ??= {})[k] = v;
+  }
+  get summary() { return this.#o('summary', () => this.#cold(0)); }
+  set summary(v) { this.#set('summary', v); }
+  get description() { return this.#o('description', () => this.#cold(1)); }
+  set description(v) { this.#set('description', v); }
+  get url() { return this.#o('url', () => this.#cold(2)); }
+  set url(v) { this.#set('url', v); }
+  get license() { return this.#o('license', () => this.#cold(3)); }
+  set license(v) { this.#set('license', v); }
+  get vendor() { return this.#o('vendor', () => this.#cold(4)); }
+  set vendor(v) { this.#set('vendor', v); }
+  get group() { return this.#o('group', () => this.#cold(5)); }
+  set group(v) { this.#set('group', v); }
+  get packager() { return this.#o('packager', () => this.#cold(6)); }
+  set packager(v) { this.#set('packager', v); }
+  get buildhost() { return this.#o('buildhost', () => this.#cold(7)); }
+  set buildhost(v) { this.#set('buildhost', v); }
+  get sourcerpm() { return this.#o('sourcerpm', () => this.#cold(8)); }
+  set sourcerpm(v) { this.#set('sourcerpm', v); }
+  get buildtime() { return this.#o('buildtime', () => this.#st.num(1, this.#i)); }
+  set buildtime(v) { this.#set('buildtime', v); }
+  get filetime() { return this.#o('filetime', () => this.#st.num(2, this.#i)); }
+  set filetime(v) { this.#set('filetime', v); }
+  get size() {
+    return this.#o('size', () => {
+      const st = this.#st, i = this.#i;
+      const [p, n, a] = [st.num(3, i), st.num(4, i), st.num(5, i)];
+      return p === undefined && n === undefined && a === undefined ? undefined : { package: p, installed: n, archive: a };
+    });
+  }
+  set size(v) { this.#set('size', v); }
+  get location() {
+    return this.#o('location', () => {
+      const href = this.#hot(4);
+      if (href === undefined) return undefined;
+      const base = this.#hot(5);
+      return base !== undefined ? { href, base } : { href };
+    });
+  }
+  set location(v) { this.#set('location', v); }
+  get checksum() {
+    return this.#o('checksum', () => {
+      const type = this.#hot(6);
+      return type === undefined ? undefined : { type, value: this.#hot(7) ?? '' };
+    });
+  }
+  set checksum(v) { this.#set('checksum', v); }
+  get headerRange() {
+    return this.#o('headerRange', () => {
+      const s = this.#st.num(6, this.#i);
+      return s === undefined ? undefined : { start: s, end: this.#st.num(7, this.#i) ?? 0 };
+    });
+  }
+  set headerRange(v) { this.#set('headerRange', v); }
+  get provides() { return this.#d().provides; }
+  set provides(v) { this.#d().provides = v; }
+  get requires() { return this.#d().requires; }
+  set requires(v) { this.#d().requires = v; }
+  get conflicts() { return this.#d().conflicts; }
+  set conflicts(v) { this.#d().conflicts = v; }
+  get obsoletes() { return this.#d().obsoletes; }
+  set obsoletes(v) { this.#d().obsoletes = v; }
+  get recommends() { return this.#d().recommends; }
+  set recommends(v) { this.#d().recommends = v; }
+  get suggests() { return this.#d().suggests; }
+  set suggests(v) { this.#d().suggests = v; }
+  get supplements() { return this.#d().supplements; }
+  set supplements(v) { this.#d().supplements = v; }
+  get enhances() { return this.#d().enhances; }
+  set enhances(v) { this.#d().enhances = v; }
+  get files(): PackageFileEntry[] {
+    if (this.#files) return this.#files;
+    const st = this.#st;
+    const from = st.fileStart[this.#i]!;
+    const to = st.fileStart[this.#i + 1]!;
+    const out: PackageFileEntry[] = new Array(to - from);
+    for (let j = from; j < to; j++) {
+      const path = st.files.get(st.filePaths[j]!) ?? '';
+      const t = st.fileTypes[j]!;
+      out[j - from] = t === 1 ? { path, type: 'dir' } : t === 2 ? { path, type: 'ghost' } : { path };
+    }
+    return (this.#files = out);
+  }
+  set files(v) { this.#files = v; }
+
+  /** A plain PackageMeta (what the XML parser would have produced). */
+  toPlain(): PackageMeta {
+    const p: Record<string, unknown> = { name: this.name, epoch: this.epoch, version: this.version, release: this.release, arch: this.arch };
+    for (const k of ['summary', 'description', 'packager', 'url', 'filetime', 'buildtime', 'size', 'location', 'license', 'vendor', 'group', 'buildhost', 'sourcerpm', 'headerRange', 'checksum'] as const) {
+      const v = this[k];
+      if (v !== undefined) p[k] = v;
+    }
+    for (const k of DEP_KINDS) p[k] = this[k];
+    p.files = this.files;
+    return p as unknown as PackageMeta;
+  }
+  toJSON(): PackageMeta {
+    return this.toPlain();
+  }
+}
+
+/** A plain PackageMeta (own enumerable properties) for spreading/serialising any package. */
+export function plainPackage(p: PackageMeta): PackageMeta {
+  return p instanceof CachedPackage ? p.toPlain() : p;
+}
