@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/core/atomic.js';
 import { benchRpmRead } from './rpm-read.js';
 import { benchOutputs } from './outputs.js';
+import { benchRepo } from './repo.js';
 import { benchSolver } from './solver.js';
 import { benchResolve } from './resolve.js';
 import { benchCompose } from './compose.js';
@@ -19,6 +20,7 @@ type Bench = (opts: { quick: boolean }) => Promise<Record<string, unknown>>;
 const BENCHES: Record<string, Bench> = {
   rpmRead: benchRpmRead,
   outputs: benchOutputs,
+  repo: benchRepo,
   solver: benchSolver,
   resolve: benchResolve,
   compose: benchCompose,
