@@ -195,6 +195,7 @@ test('parsed-metadata cache: warm equals cold, exact invalidation, corrupt files
   assert.deepEqual(warm.packages[0]!.files, cold.packages[0]!.files);
   assert.equal(warm.packages[0]!.description, cold.packages[0]!.description);
   assert.deepEqual(warm.updateinfo, cold.updateinfo);
+  assert.deepEqual(warm.repomd, cold.repomd);
   // another part set is another key
   assert.equal((await loadRepo(dir, { ...opts, parts: [] })).fromCache, false);
   // corrupt one byte in the middle: reported, ignored, rewritten

@@ -168,6 +168,15 @@ export async function readRepomd(
   source: RepoSource,
   opts: Pick<LoadRepoOptions, 'gpgcheck' | 'keyring' | 'report' | 'signal'>,
 ): Promise<{ bytes: Buffer; repomd: Repomd; sha256: string; signature?: SignatureVerdict }> {
+  const r = await fetchRepomd(source, opts);
+  return { ...r, repomd: await parseRepomd(r.bytes, `${source.location}/repodata/repomd.xml`) };
+}
+
+/** repomd.xml bytes, their sha256 and the signature verdict (verified unless gpgcheck is off); not parsed. */
+async function fetchRepomd(
+  source: RepoSource,
+  opts: Pick<LoadRepoOptions, 'gpgcheck' | 'keyring' | 'report' | 'signal'>,
+): Promise<{ bytes: Buffer; sha256: string; signature?: SignatureVerdict }> {
   const report = opts.report ?? silentReport;
   const bytes = await readAll(await source.open('repodata/repomd.xml', { maxSize: MAX_REPOMD, signal: opts.signal }));
   let signature: SignatureVerdict | undefined;
@@ -201,8 +210,7 @@ export async function readRepomd(
     }
     report.info('REPO_SIGNATURE_OK', `${source.location}: repomd.xml signed by ${signature.fingerprint}`, { fingerprint: signature.fingerprint });
   }
-  const repomd = await parseRepomd(bytes, `${source.location}/repodata/repomd.xml`);
-  return { bytes, repomd, sha256: createHash('sha256').update(bytes).digest('hex'), signature };
+  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), signature };
 }
 
 const PART_RECORDS: Record<RepoPart, string[]> = {
@@ -238,14 +246,19 @@ async function readFirst<T>(source: RepoSource, md: Repomd, types: string[], con
 export async function loadRepo(location: string | RepoSource, opts: LoadRepoOptions = {}): Promise<LoadedRepo> {
   const report = opts.report ?? silentReport;
   const source = typeof location === 'string' ? openRepoSource(location, { report, ...opts.sourceOptions }) : location;
-  const { repomd, sha256, signature } = await readRepomd(source, opts);
+  const { bytes, sha256, signature } = await fetchRepomd(source, opts);
   const parts = normParts(opts.parts);
   const cacheDir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
-  const base = { location: source.location, repomd, repomdSha256: sha256, signature, parts };
   if (cacheDir) {
+    // the cache key pins the repomd bytes, so the cached parse of repomd.xml is exact too
     const hit = await readMetaCache(cacheDir, sha256, parts, report);
-    if (hit) return { ...base, ...hit, fromCache: true };
+    if (hit?.repomd) {
+      const { repomd, ...rest } = hit;
+      return { location: source.location, repomd, repomdSha256: sha256, signature, parts, ...rest, fromCache: true };
+    }
   }
+  const repomd = await parseRepomd(bytes, `${source.location}/repodata/repomd.xml`);
+  const base = { location: source.location, repomd, repomdSha256: sha256, signature, parts };
   const primaryRec = repomd.data.get('primary');
   if (!primaryRec) {
     throw new DriftlessError('REPO_BAD_METADATA', `${source.location}: repomd.xml has no primary metadata`, { path: source.location });
@@ -257,7 +270,7 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
   if (primary.declaredCount !== undefined && primary.declaredCount !== packages.length) {
     report.warn('REPO_PACKAGE_COUNT_MISMATCH', `${source.location}: primary.xml announces ${primary.declaredCount} packages but lists ${packages.length}`);
   }
-  const data: CachedRepo = { packages };
+  const data: CachedRepo = { packages, repomd };
   for (const part of parts) {
     const types = PART_RECORDS[part];
     if (!types.some((t) => repomd.data.has(t))) continue;
@@ -271,7 +284,8 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
   }
   prog.done();
   if (cacheDir) await writeMetaCache(cacheDir, sha256, parts, data, report);
-  return { ...base, ...data, fromCache: false };
+  const { repomd: _r, ...rest } = data;
+  return { ...base, ...rest, fromCache: false };
 }
 
 /** Replace each package's primary file subset with its full list from filelists.xml. */

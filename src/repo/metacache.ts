@@ -11,7 +11,7 @@
  *   payload u32 section count | u32 0, then per section: u32 id | u32 0 | u64 length | bytes (8-aligned)
  *     1, 6, 7  string tables (hot, file paths, cold): u32 count | u32 bytes | NUL-joined UTF-8
  *     2 columns, 3 dependencies, 4 files  (see columns.ts)
- *     5 extras  JSON (comps, updateinfo, modules, other)
+ *     5 extras  JSON (comps, updateinfo, modules, other, the parsed repomd)
  *
  *   const hit = await readMetaCache(dir, repomdSha256, ['filelists'], report);
  */
@@ -27,6 +27,7 @@ import type { Comps } from './comps.js';
 import type { OtherEntry } from './filelists.js';
 import type { ModulesMetadata } from './modules.js';
 import type { Advisory } from './updateinfo.js';
+import type { Repomd } from './repomd.js';
 
 export interface CachedRepo {
   packages: PackageMeta[];
@@ -34,9 +35,11 @@ export interface CachedRepo {
   updateinfo?: Advisory[];
   modules?: ModulesMetadata;
   other?: OtherEntry[];
+  /** The parsed repomd.xml (the cache key pins its bytes). */
+  repomd?: Repomd;
 }
 
-export const METACACHE_VERSION = 2;
+export const METACACHE_VERSION = 3;
 const MAGIC = 0x434d4c44; // "DLMC" little endian
 const HEADER = 40;
 
@@ -58,7 +61,7 @@ const pad8 = (n: number) => (n + 7) & ~7;
 
 /** Serialise to the DLMC format (exported for tests and the bench). */
 export function encodeMetaCache(key: string, data: CachedRepo): Buffer {
-  const extras = Buffer.from(JSON.stringify({ comps: data.comps, updateinfo: data.updateinfo, modules: data.modules, other: data.other }), 'utf8');
+  const extras = Buffer.from(JSON.stringify({ comps: data.comps, updateinfo: data.updateinfo, modules: data.modules, other: data.other, repomd: data.repomd && { ...data.repomd, data: [...data.repomd.data] } }), 'utf8');
   const sections: [number, Uint8Array[]][] = [...encodeColumns(data.packages), [5, [extras]]];
   const chunks: Uint8Array[] = [u32([sections.length, 0])];
   for (const [id, parts] of sections) {
@@ -147,6 +150,8 @@ export function decodeMetaCache(buf: Buffer, key: string): CachedRepo {
   const extras = JSON.parse(Buffer.from(view.buffer, eAt, eLen).toString('utf8').replace(/\0+$/, '')) as Omit<CachedRepo, 'packages'>;
   const out: CachedRepo = { packages };
   for (const k of ['comps', 'updateinfo', 'modules', 'other'] as const) if (extras[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = extras[k];
+  const md = extras.repomd as unknown as (Omit<Repomd, 'data'> & { data: [string, Repomd['data'] extends Map<string, infer V> ? V : never][] }) | undefined;
+  if (md) out.repomd = { ...md, data: new Map(md.data) };
   return out;
 }
 
