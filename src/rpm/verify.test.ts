@@ -213,6 +213,12 @@ test('v6 multi-signature packages (OPENPGP string array): v6 Ed25519 + v4 RSA', 
   const onlyRsa = await verifyPackage(out, { keyring: await Keyring.fromFiles([key('rpm.org-rsa-2048-test.pub')]) });
   assert.equal(onlyRsa.ok, false, onlyRsa.summary);
   assert.match(onlyRsa.summary, /MISSING KEY/);
+  // --allow-unsigned tolerates the missing key (as it would a missing signature), loudly
+  const report = new CollectingReport();
+  const lax = await verifyPackage(out, { keyring: await Keyring.fromFiles([key('rpm.org-rsa-2048-test.pub')]), allowUnsigned: true, report });
+  assert.equal(lax.ok, true, lax.summary);
+  assert.equal(lax.unsignedAllowed, true);
+  assert.equal(report.warnings[0]?.code, 'RPM_UNSIGNED_ALLOWED');
   // a corrupted second signature fails the package although the first is valid
   const badV4 = Uint8Array.from(v4);
   badV4[badV4.length - 3]! ^= 0xff;

@@ -15,9 +15,10 @@
  * at least one `ok`, and every other one `ok` or `unsupported` (an algorithm such as ML-DSA we
  * cannot check never counts as valid, and never fails a package that is otherwise validly
  * signed — rpm 4.18 ignores tags it does not know the same way). A missing key, an expired or
- * revoked key, a bad or malformed signature fail the package. `allowUnsigned` accepts packages
- * with no verifiable signature (none at all, or only missing-key/unsupported ones) with a loud
- * RPM_UNSIGNED_ALLOWED warning; digests must still be right and bad signatures still fail.
+ * revoked key, a bad or malformed signature fail the package. `allowUnsigned` also accepts
+ * packages whose signatures cannot be checked (none at all, missing keys, unsupported
+ * algorithms — what stripping the signature would give anyway) with a loud RPM_UNSIGNED_ALLOWED
+ * warning; digests must still be right, and bad signatures or expired/revoked keys still fail.
  */
 import type { Keyring, SignatureVerdict } from '../core/pgp.js';
 import { verifyDetached } from '../core/pgp.js';
@@ -131,8 +132,9 @@ export async function verifyOpenedPackage(pkg: RpmPackage, opts: VerifyPackageOp
   const payloadCovered = !headerOnlyOk || legacyOk || payloadDigestOk;
   const signaturesOk = anyOk && failing.length === 0 && payloadCovered;
   const hardFailure = signatures.some((s) => s.status === 'bad' || s.status === 'malformed' || s.status === 'expired-key' || s.status === 'revoked-key');
-  const unverifiable = !anyOk && !hardFailure;
-  const unsignedAllowed = Boolean(opts.allowUnsigned) && unverifiable;
+  // allowUnsigned tolerates what a missing signature would also explain (no signature, missing
+  // keys, unsupported algorithms), never evidence of tampering or an expired/revoked key
+  const unsignedAllowed = Boolean(opts.allowUnsigned) && !hardFailure && !signaturesOk;
   const ok = digestsOk && (signaturesOk || unsignedAllowed);
   const keyIds = [...new Set(signatures.map((s) => s.keyId).filter((k): k is string => !!k))];
 
@@ -161,7 +163,8 @@ export async function verifyOpenedPackage(pkg: RpmPackage, opts: VerifyPackageOp
 
   const where = pkg.path ?? 'package';
   if (unsignedAllowed && digestsOk) {
-    report.warn('RPM_UNSIGNED_ALLOWED', `${where}: accepted WITHOUT a verified signature (${notes.join('; ')}) because unsigned packages are allowed`, { path: pkg.path });
+    const what = anyOk ? 'accepted although not every signature could be verified' : 'accepted WITHOUT a verified signature';
+    report.warn('RPM_UNSIGNED_ALLOWED', `${where}: ${what} (${notes.join('; ')}) because unsigned packages are allowed`, { path: pkg.path });
   }
   for (const d of digests) if (d.status === 'bad') report.error('RPM_DIGEST_MISMATCH', `${where}: ${d.message}`, { path: pkg.path, tag: d.tag });
   for (const s of signatures) {
