@@ -13,9 +13,9 @@ import type { Dependency, DepKind, DepOp, PackageMeta } from '../rpm/metadata.js
 import { emptyPackageMeta } from '../rpm/metadata.js';
 import { Interner, parseXmlStream } from './xmlstream.js';
 
-const RPMMD_OPS: Record<string, DepOp> = { EQ: '=', LT: '<', LE: '<=', GT: '>', GE: '>=' };
+const RPMMD_OPS: Record<string, DepOp> = Object.assign(Object.create(null) as Record<string, DepOp>, { EQ: '=', LT: '<', LE: '<=', GT: '>', GE: '>=' });
 
-const DEP_SECTIONS: Record<string, DepKind> = {
+const DEP_SECTIONS: Record<string, DepKind> = Object.assign(Object.create(null) as Record<string, DepKind>, {
   provides: 'provides',
   requires: 'requires',
   conflicts: 'conflicts',
@@ -24,21 +24,20 @@ const DEP_SECTIONS: Record<string, DepKind> = {
   suggests: 'suggests',
   supplements: 'supplements',
   enhances: 'enhances',
-};
+});
 
 /** `[epoch:]ver[-rel]` from rpm-md attributes; epoch "0" or empty is omitted. */
 export function rpmmdEvr(epoch: string | undefined, ver: string | undefined, rel: string | undefined): string {
-  let s = '';
-  if (epoch !== undefined && epoch !== '' && !/^0+$/.test(epoch)) s = `${epoch}:`;
-  s += ver ?? '';
-  if (rel !== undefined && rel !== '') s += `-${rel}`;
-  return s;
+  const e = epoch === undefined || epoch === '' || epoch === '0' || /^0+$/.test(epoch) ? '' : `${epoch}:`;
+  const v = ver ?? '';
+  return rel === undefined || rel === '' ? e + v : `${e}${v}-${rel}`;
 }
 
 /** Parse a dependency `<rpm:entry>` element's attributes. */
 export function rpmmdDependency(a: Record<string, string>, intern: Interner): Dependency {
-  const d: Dependency = { name: intern.get(a.name ?? '') };
+  const name = intern.get(a.name ?? '');
   const flags = a.flags;
+  const pre = a.pre === '1' || a.pre === 'true';
   if (flags !== undefined && flags !== '') {
     const op = RPMMD_OPS[flags];
     if (op === undefined) {
@@ -47,13 +46,9 @@ export function rpmmdDependency(a: Record<string, string>, intern: Interner): De
       });
     }
     const evr = rpmmdEvr(a.epoch, a.ver, a.rel);
-    if (evr !== '') {
-      d.op = op;
-      d.evr = intern.get(evr);
-    }
+    if (evr !== '') return pre ? { name, op, evr, pre } : { name, op, evr };
   }
-  if (a.pre === '1' || a.pre === 'true') d.pre = true;
-  return d;
+  return pre ? { name, pre } : { name };
 }
 
 function parseEpoch(e: string | undefined, label: string): number {
@@ -138,7 +133,7 @@ export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: str
     close(name, text) {
       if (!cur) return;
       if (deps) {
-        if (DEP_SECTIONS[name]) deps = undefined;
+        if (name !== 'entry' && DEP_SECTIONS[name]) deps = undefined;
         return;
       }
       switch (name) {
