@@ -11,7 +11,9 @@
  * (user+sys) of the measured work — robust on a shared machine — with wall time alongside.
  * Ours is measured inside the child (node/tsx start-up excluded, like Python's); repo2solv's
  * includes its own (C) process start-up, a few ms. Peak RSS is each process's max RSS; for ours
- * `baselineRssMb` is the node+tsx process before the work starts. Ratios > 1: driftless slower.
+ * `baselineRssMb` is the node+tsx process before the work starts. `coldFloorGunzipSaxesNoop` is
+ * gunzip + saxes with empty handlers on the same file: the part of the cold time that the
+ * saxes-based design cannot go below. Ratios > 1: driftless slower.
  *
  *   node --import tsx bench/run.ts repo [--quick]
  */
@@ -33,8 +35,24 @@ interface Sample {
   packages?: number;
 }
 
-/** Child mode: `node --import tsx bench/repo.ts --child cold|warm REPO CACHEDIR`. */
+/** The floor under our cold parse: gunzip + saxes with no-op handlers over the same primary. */
+async function floorChild(repo: string): Promise<void> {
+  const { readdirSync, createReadStream } = await import('node:fs');
+  const { decompress } = await import('../src/core/compression.js');
+  const { parseXmlStream } = await import('../src/repo/xmlstream.js');
+  const f = readdirSync(join(repo, 'repodata')).find((n) => n.endsWith('primary.xml.gz'))!;
+  const baseline = process.memoryUsage().rss;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await parseXmlStream(decompress('gzip', createReadStream(join(repo, 'repodata', f), { highWaterMark: 256 * 1024 })), f, { open() {}, close() {} });
+  const c = process.cpuUsage(c0);
+  const out: Sample = { cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - t0, maxRssMb: process.resourceUsage().maxRSS / 1024, baselineRssMb: baseline / 1024 / 1024 };
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+/** Child mode: `node --import tsx bench/repo.ts --child cold|warm|populate|floor REPO CACHEDIR`. */
 async function child(mode: string, repo: string, cacheDir: string): Promise<void> {
+  if (mode === 'floor') return floorChild(repo);
   const { loadRepo } = await import('../src/repo/load.js');
   const baseline = process.memoryUsage().rss;
   const c0 = process.cpuUsage();
@@ -55,7 +73,7 @@ async function child(mode: string, repo: string, cacheDir: string): Promise<void
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-function runOurs(mode: 'cold' | 'warm' | 'populate', repo: string, cacheDir: string): Sample {
+function runOurs(mode: 'cold' | 'warm' | 'populate' | 'floor', repo: string, cacheDir: string): Sample {
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, repo, cacheDir], { encoding: 'utf8', cwd: root });
   if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Sample;
@@ -110,7 +128,8 @@ export async function benchRepo(opts: { quick: boolean }): Promise<Record<string
     const cold = best(runs, () => runOurs('cold', repo, cache));
     runOurs('populate', repo, cache); // parses and writes the cache
     const warm = best(runs, () => runOurs('warm', repo, cache));
-    out.driftless = { cold, warm };
+    const floor = best(runs, () => runOurs('floor', repo, cache));
+    out.driftless = { cold, warm, coldFloorGunzipSaxesNoop: floor };
     if (has('repo2solv') && existsSync(PY)) {
       const solvFile = join(tmp, 'appstream.solv');
       const solvCold = best(runs, () => runTool(['repo2solv', '-o', solvFile, repo]));
