@@ -169,6 +169,10 @@ export async function readMetaCache(dir: string, repomdSha256: string, parts: st
     report.info('REPO_CACHE_HIT', `parsed metadata loaded from ${path}`, { path });
     return r;
   } catch (e) {
+    if ((e as Error).message === 'version') {
+      report.info('REPO_CACHE_STALE', `metadata cache ${path} was written by another driftless version; reparsing`, { path });
+      return undefined;
+    }
     report.warn('REPO_CACHE_CORRUPT', `ignoring corrupt metadata cache ${path} (${(e as Error).message}); it will be rewritten`, { path });
     await fsp.rm(path, { force: true });
     return undefined;

@@ -47,6 +47,19 @@ test('whatprovides / whatrequires / file agree with libsolv on cs9-baseos (+ fil
   }
 });
 
+test('duplicate NEVRAs across repos are listed once per repo, like libsolv solvables', async (t) => {
+  if (!hasPythonSolv()) return t.skip('python3-solv missing');
+  const cache = tempDir(t);
+  const a = await loadRepo(baseos, { gpgcheck: false, cacheDir: cache });
+  const b = await loadRepo(baseos, { gpgcheck: false, cacheDir: cache });
+  assert.equal(b.fromCache, true);
+  const [expected] = libsolvQueries({ primaries: [file('primary.xml.gz'), file('primary.xml.gz')], arch: 'x86_64' }, [{ mode: 'list' }]);
+  const hits = queryRepos([a, b], { arch: 'x86_64' });
+  assert.deepEqual(hits.map((h) => nevraWithEpoch(h.pkg)), expected);
+  assert.equal(hits[0]!.repo, a);
+  assert.equal(hits[1]!.repo, b);
+});
+
 test('arch policy, primary file rule and dependency matching details', () => {
   assert.ok(compatibleArches('x86_64').has('i686'));
   assert.ok(compatibleArches('x86_64').has('noarch'));
