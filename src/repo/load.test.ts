@@ -179,6 +179,9 @@ test('clear errors: checksum mismatch, truncation, unknown compression, missing 
   const bad = await makeRepo(tempDir(t), [{ type: 'primary', xml: '<metadata><package><name>x</nam></package></metadata>', codec: 'gz' }]);
   await assert.rejects(loadRepo(bad, { gpgcheck: false, cacheDir: null }), { code: 'REPO_BAD_XML' });
   await assert.rejects(loadRepo(join(dir, 'nope'), { gpgcheck: false, cacheDir: null }), { code: 'REPO_FILE_NOT_FOUND' });
+  const mdPath = join(dir, 'repodata/repomd.xml');
+  writeFileSync(mdPath, readFileSync(mdPath, 'utf8').replace(/<checksum type="sha256">[0-9a-f]+<\/checksum>/, ''));
+  await assert.rejects(loadRepo(dir, { gpgcheck: false, cacheDir: null }), { code: 'REPO_NO_CHECKSUM' });
 });
 
 test('parsed-metadata cache: warm equals cold, exact invalidation, corrupt files ignored and rewritten', async (t) => {

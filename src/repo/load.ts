@@ -139,6 +139,12 @@ export async function readVerified<T>(
   const src = rec.location.base ? openRepoSource(rec.location.base, opts.sourceOptions) : source;
   const href = rec.location.href;
   const label = `${src.location.replace(/\/+$/, '')}/${href}`;
+  if (!rec.checksum) {
+    throw new DriftlessError('REPO_NO_CHECKSUM', `${label}: repomd.xml gives no checksum for the ${rec.type} metadata; refusing to use it unverified`, {
+      path: label,
+      hint: 'regenerate the repository metadata (createrepo_c / driftless repo create)',
+    });
+  }
   const kind = compressionForHref(href);
   const open = () => src.open(href, { expectedSize: rec.size, maxSize: rec.size ?? DEFAULT_MAX_FILE, signal: opts.signal });
   const v = new StreamVerifier(rec.checksum?.type, label, rec);
@@ -149,8 +155,8 @@ export async function readVerified<T>(
     if (!v.finished) for await (const _ of v.wrap(raw)) void _;
   } catch (e) {
     // A parse or decompression failure on a tampered/truncated file is reported as what it is.
-    if (isDriftlessError(e, 'REPO_FILE_NOT_FOUND') || !rec.checksum) throw e;
-    const again = new StreamVerifier(rec.checksum.type, label, rec);
+    if (isDriftlessError(e, 'REPO_FILE_NOT_FOUND')) throw e;
+    const again = new StreamVerifier(rec.checksum!.type, label, rec);
     try {
       for await (const _ of again.wrap(await open())) void _;
       again.check();
