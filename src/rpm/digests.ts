@@ -9,10 +9,13 @@
  *                    the *ALT variants (5097, 5122, 5124) over the uncompressed payload
  *   sizes            SIZE/LONGSIZE (sig 1000/270): header + compressed payload bytes;
  *                    PAYLOADSIZE (sig 1007) / PAYLOADSIZEALT (5113): uncompressed payload bytes,
- *                    checked only when the payload is decompressed anyway (an ALT digest exists)
+ *                    checked together with the ALT digests
  *
- * The payload is streamed once for all compressed-payload digests (and once more, decompressed,
- * only when an ALT digest is present). Nothing is buffered whole.
+ * Like `rpmkeys -K`, ALT digests are checked when the payload is stored uncompressed (same
+ * bytes, same pass) and skipped otherwise — the compressed-payload digest in the signed header
+ * already covers the payload, and readers check ALT while they decompress. Only a package with
+ * ALT digests and no compressed-payload digest is decompressed here (`checkAlt: 'always'`
+ * forces it). The payload is streamed once per pass; nothing is buffered whole.
  *
  *   const checks = await checkDigests(pkg)   // [{ name: 'Header SHA256 digest', status: 'ok', ... }]
  */
@@ -49,8 +52,13 @@ interface Planned {
 
 const PAYLOAD_NAMES: Partial<Record<DigestAlgorithm, string>> = { sha256: 'SHA256', sha512: 'SHA512', 'sha3-256': 'SHA3-256', sha1: 'SHA1', sha384: 'SHA384', md5: 'MD5', sha224: 'SHA224' };
 
+export interface DigestOptions {
+  /** Check uncompressed-payload (ALT) digests: 'auto' (see above, default) or 'always'. */
+  checkAlt?: 'auto' | 'always';
+}
+
 /** The digest items present in a package, with their expected values (nothing computed yet). */
-export function plannedDigests(pkg: RpmPackage): Planned[] {
+export function plannedDigests(pkg: RpmPackage, opts: DigestOptions = {}): Planned[] {
   const sig = pkg.signature;
   const h = pkg.header;
   const out: Planned[] = [];
@@ -83,6 +91,11 @@ export function plannedDigests(pkg: RpmPackage): Planned[] {
   payloadTag(Tag.PAYLOADDIGEST, algo, false);
   payloadTag(Tag.PAYLOADDIGESTALT, algo, true);
 
+  const hasCompressedDigest = out.some((p) => p.scope === 'payload');
+  if (opts.checkAlt !== 'always' && !payloadIsPlain(pkg, out) && hasCompressedDigest) {
+    for (let i = out.length - 1; i >= 0; i--) if (out[i]!.scope === 'payload-uncompressed') out.splice(i, 1);
+  }
+
   const md5 = sig.getBin(SigTag.MD5);
   if (md5) out.push({ name: 'MD5 digest', tag: SigTag.MD5, in: 'signature', algorithm: 'md5', scope: 'header+payload', expected: Buffer.from(md5).toString('hex') });
 
@@ -98,6 +111,16 @@ export function plannedDigests(pkg: RpmPackage): Planned[] {
     }
   }
   return out;
+}
+
+/**
+ * Whether the stored payload is its own uncompressed form: PAYLOADCOMPRESSOR says 'none', or
+ * (no compressor tag) an ALT digest equals the compressed-payload digest of the same algorithm.
+ */
+function payloadIsPlain(pkg: RpmPackage, planned: Planned[]): boolean {
+  if (pkg.payloadCompression === 'none') return true;
+  if (pkg.payloadCompression !== 'auto') return false;
+  return planned.some((a) => a.scope === 'payload-uncompressed' && planned.some((c) => c.scope === 'payload' && c.algorithm === a.algorithm && c.expected === a.expected));
 }
 
 /** Bytes covered by header digests and header-only signatures: the immutable region. */
@@ -126,8 +149,8 @@ function update(m: Map<Planned, Hash | { n: bigint }>, chunk: Uint8Array) {
  * `bad` items, not exceptions; I/O and decompression errors (corrupt payload) become a
  * `bad` item on the affected scope with the error's message.
  */
-export async function checkDigests(pkg: RpmPackage): Promise<DigestCheck[]> {
-  const planned = plannedDigests(pkg);
+export async function checkDigests(pkg: RpmPackage, opts: DigestOptions = {}): Promise<DigestCheck[]> {
+  const planned = plannedDigests(pkg, opts);
   const actual = new Map<Planned, string>();
   const failed = new Map<Planned, string>();
   const region = headerRegionBytes(pkg);
@@ -136,10 +159,13 @@ export async function checkDigests(pkg: RpmPackage): Promise<DigestCheck[]> {
     actual.set(p, createHash(p.algorithm as DigestAlgorithm).update(region).digest('hex'));
   }
 
-  const streamed = planned.filter((x) => x.scope === 'payload' || x.scope === 'header+payload');
+  // an uncompressed payload is its own uncompressed form: ALT items join the raw pass
+  const rawIsPlain = payloadIsPlain(pkg, planned);
+  const inRawPass = (x: Planned) => x.scope === 'payload' || x.scope === 'header+payload' || (rawIsPlain && x.scope === 'payload-uncompressed');
+  const streamed = planned.filter(inRawPass);
   if (streamed.length) {
     const withHeader = hashers(streamed.filter((x) => x.scope === 'header+payload'));
-    const payloadOnly = hashers(streamed.filter((x) => x.scope === 'payload'));
+    const payloadOnly = hashers(streamed.filter((x) => x.scope !== 'header+payload'));
     update(withHeader, pkg.header.raw);
     try {
       for await (const chunk of pkg.rawPayload()) {
@@ -152,7 +178,7 @@ export async function checkDigests(pkg: RpmPackage): Promise<DigestCheck[]> {
     }
   }
 
-  const uncompressed = planned.filter((x) => x.scope === 'payload-uncompressed');
+  const uncompressed = planned.filter((x) => !inRawPass(x) && x.scope === 'payload-uncompressed');
   if (uncompressed.length) {
     const hs = hashers(uncompressed);
     try {

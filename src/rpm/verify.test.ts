@@ -260,6 +260,18 @@ test('a package signed only with ML-DSA is never valid; --allow-unsigned accepts
   assert.equal(report.warnings[0]?.code, 'RPM_UNSIGNED_ALLOWED');
 });
 
+test('legacy header+payload signatures verify streamed as well as buffered', async (t) => {
+  const keyring = await Keyring.fromFiles([key('rpm.org-rsa-2048-test.pub')]);
+  const dir = tempDir(t);
+  for (const f of ['hello-2.0-1.x86_64-signed.rpm', 'hello-2.0-1.x86_64-v3-signed.rpm']) {
+    const r = await verifyPackage(rpm(f), { keyring, legacyBufferMax: 0 });
+    assert.equal(r.ok, true, r.summary);
+    assert.ok(r.signatures.some((s) => s.scope === 'header+payload' && s.status === 'ok'));
+    const bad = await verifyPackage(zeroed(dir, f, 7777), { keyring, legacyBufferMax: 0 });
+    assert.equal(bad.signatures.find((s) => s.scope === 'header+payload')?.status, 'bad');
+  }
+});
+
 test('unsigned packages fail by default and pass with allowUnsigned (with RPM_UNSIGNED_ALLOWED)', async () => {
   const report = new CollectingReport();
   const strict = await verifyPackage(rpm('hello-2.0-1.x86_64.rpm'), { keyring: Keyring.empty(), report });
@@ -286,7 +298,16 @@ test('payload ALT digest (uncompressed payload) and SHA3-256 header digest are c
   assert.equal(d?.scope, 'payload-uncompressed');
   const v6 = await verifyPackage(rpm('hlinktest-1.0-1.noarch-v3sig.rpm'), { keyring: Keyring.empty(), allowUnsigned: true });
   assert.ok(v6.digests.some((x) => x.name === 'Header SHA3-256 digest' && x.status === 'ok'), JSON.stringify(v6.digests.map((x) => x.name)));
-  // corrupt the compressed payload of the ALT package: both payload digests fail
+  // compressed payloads: ALT is checked only on request (rpmkeys -K skips it as well)
+  const foo = rpm('foo-1.0-1.noarch.rpm');
+  const auto = await verifyPackage(foo, { keyring: Keyring.empty(), allowUnsigned: true });
+  assert.ok(!auto.digests.some((x) => x.scope === 'payload-uncompressed'));
+  const always = await verifyPackage(foo, { keyring: Keyring.empty(), allowUnsigned: true, checkAlt: 'always' });
+  assert.deepEqual(always.digests.filter((x) => x.scope === 'payload-uncompressed').map((x) => [x.name, x.status]), [
+    ['Payload SHA256 ALT digest', 'ok'],
+    ['Payload size', 'ok'],
+  ]);
+  // corrupt the (uncompressed) payload of the ALT package: both payload digests fail
   const dir = tempDir(t);
   const f = join(dir, 'alt.rpm');
   copyFileSync(rpm('hlinktest-1.0-1.noarch.rpm'), f);

@@ -20,7 +20,7 @@
  * algorithms — what stripping the signature would give anyway) with a loud RPM_UNSIGNED_ALLOWED
  * warning; digests must still be right, and bad signatures or expired/revoked keys still fail.
  */
-import type { Keyring, SignatureVerdict } from '../core/pgp.js';
+import type { Keyring, SignatureVerdict, SignedData } from '../core/pgp.js';
 import { verifyDetached } from '../core/pgp.js';
 import { DriftlessError } from '../core/errors.js';
 import { silentReport, type Report } from '../core/report.js';
@@ -63,6 +63,10 @@ export interface VerifyPackageOptions {
   /** Accept packages without a verifiable signature (loudly). Default false. */
   allowUnsigned?: boolean;
   report?: Report;
+  /** Also decompress to check uncompressed-payload (ALT) digests: 'always'; default 'auto' (see digests.ts). */
+  checkAlt?: 'auto' | 'always';
+  /** Header+payload up to this many bytes is read into memory for legacy signatures; beyond, streamed. Default 16 MiB. */
+  legacyBufferMax?: number;
 }
 
 /** Open and verify a package file. Throws the reader's coded errors for unreadable packages. */
@@ -70,6 +74,9 @@ export async function verifyPackage(path: string, opts: VerifyPackageOptions): P
   const pkg = await openPackage(path);
   return verifyOpenedPackage(pkg, opts);
 }
+
+/** Header+payload up to this size is verified from memory; larger packages are streamed. */
+const LEGACY_BUFFER_MAX = 16 * 1024 * 1024;
 
 const SIG_ITEMS: Array<{ tag: number; name: string; scope: 'header' | 'header+payload' }> = [
   { tag: SigTag.DSA, name: 'Header OpenPGP DSA signature', scope: 'header' },
@@ -101,19 +108,30 @@ export function packageSignatures(pkg: RpmPackage): Array<{ tag: number; name: s
 /** Verify an already opened package (see verifyPackage). */
 export async function verifyOpenedPackage(pkg: RpmPackage, opts: VerifyPackageOptions): Promise<PackageVerification> {
   const report = opts.report ?? silentReport;
-  const digests = await checkDigests(pkg);
+  const digests = await checkDigests(pkg, { checkAlt: opts.checkAlt });
   const region = headerRegionBytes(pkg);
-  const headerAndPayload = () =>
+  const headerAndPayloadStream = () =>
     (async function* () {
       yield pkg.header.raw;
       yield* pkg.rawPayload();
     })();
+  // legacy signatures cover header + payload: small packages are read once into memory (faster
+  // in openpgp.js), large ones are streamed (re-opened per candidate key)
+  let legacyData: SignedData | undefined;
+  const headerAndPayload = async (): Promise<SignedData> => {
+    if (legacyData) return legacyData;
+    const size = pkg.header.raw.length + Math.max(0, pkg.fileSize - pkg.payloadOffset);
+    if (size > (opts.legacyBufferMax ?? LEGACY_BUFFER_MAX)) return (legacyData = headerAndPayloadStream);
+    const chunks: Uint8Array[] = [];
+    for await (const c of headerAndPayloadStream()) chunks.push(c);
+    return (legacyData = Buffer.concat(chunks));
+  };
 
   const signatures: SignatureCheck[] = [];
   for (const s of packageSignatures(pkg)) {
     let verdict: SignatureVerdict;
     try {
-      verdict = await verifyDetached(opts.keyring, s.bytes, s.scope === 'header' ? region : headerAndPayload);
+      verdict = await verifyDetached(opts.keyring, s.bytes, s.scope === 'header' ? region : await headerAndPayload());
     } catch (e) {
       verdict = { status: 'bad', message: `cannot verify: ${(e as Error).message}` };
     }
