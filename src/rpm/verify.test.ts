@@ -376,11 +376,12 @@ test('CLI: rpm verify lines, exit status, --json, --allow-unsigned warning, unre
   assert.equal(nokey.status, 1);
   assert.equal(nokey.stdout, `${signed}: digests SIGNATURES NOT OK (MISSING KEY: 4344591e1964c5fc)\n`);
 
-  const mixed = runCli(['rpm', 'verify', signed, unsigned, '-k', rsa, '-v']);
+  const mixed = runCli(['rpm', 'verify', signed, unsigned, rpm('foo-1.0-1.noarch.rpm'), '-k', rsa, '-v', '--decompress']);
   assert.equal(mixed.status, 1);
   assert.match(mixed.stdout, /hello-2\.0-1\.x86_64\.rpm: digests SIGNATURES NOT OK \(UNSIGNED\)/);
   assert.match(mixed.stdout, /^ {4}Header OpenPGP V4 RSA\/SHA256 signature, key fingerprint: 771b18d3d7baa28734333c424344591e1964c5fc: OK$/m);
   assert.match(mixed.stdout, /^ {4}Payload SHA256 digest: OK$/m);
+  assert.match(mixed.stdout, /^ {4}Payload SHA256 ALT digest: OK$/m, 'foo (zstd) decompressed for its ALT digest');
 
   const lax = runCli(['rpm', 'verify', unsigned, '--allow-unsigned']);
   assert.equal(lax.status, 0, lax.stderr);

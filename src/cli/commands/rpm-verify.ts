@@ -8,7 +8,8 @@
  *   hello.rpm: digests OK                   (--allow-unsigned, no verified signature; warns on stderr)
  *   junk.rpm: NOT OK (RPM_BAD_LEAD: …)
  *
- * `-v` adds the `rpmkeys -Kv` item lines; `--json` prints { ok, results: [...] }.
+ * `-v` adds the `rpmkeys -Kv` item lines; `--decompress` also checks uncompressed-payload digests;
+ * `--json` prints { ok, results: [...] }.
  * Exit status 0 only when every file passes.
  */
 import type { Command } from 'commander';
@@ -27,15 +28,16 @@ export function registerRpmVerify(rpm: Command): void {
     .option('-k, --keyring <key.asc>', 'trusted OpenPGP public key file (armored or binary); repeatable', collect, [] as string[])
     .option('--allow-unsigned', 'accept packages without a verified signature (digests must still match); warns loudly')
     .option('-v, --verbose', 'print every digest and signature item, as rpmkeys -Kv')
+    .option('--decompress', 'also decompress compressed payloads to check their uncompressed (ALT) digests')
     .option('--json', 'one JSON object with every result')
-    .action(async (files: string[], opts: { keyring: string[]; allowUnsigned?: boolean; verbose?: boolean }, cmd: Command) => {
+    .action(async (files: string[], opts: { keyring: string[]; allowUnsigned?: boolean; verbose?: boolean; decompress?: boolean }, cmd: Command) => {
       const ctx = cliContext(cmd);
       const keyring = await Keyring.fromFiles(opts.keyring, undefined);
       const results: Array<PackageVerification | { path: string; ok: false; error: Record<string, unknown> }> = [];
       const lines: string[] = [];
       for (const file of files) {
         try {
-          const r = await verifyPackage(file, { keyring, allowUnsigned: opts.allowUnsigned, report: ctx.report });
+          const r = await verifyPackage(file, { keyring, allowUnsigned: opts.allowUnsigned, report: ctx.report, checkAlt: opts.decompress ? 'always' : 'auto' });
           results.push(r);
           lines.push(`${file}: ${r.summary}`);
           if (opts.verbose) lines.push(...verboseLines(r).map((l) => `    ${l}`));
