@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { decompress } from '../../core/compression.js';
@@ -86,10 +87,55 @@ echo ${version} > %{buildroot}/usr/share/${name}/v
 /usr/share/${name}/v
 `;
 
-/** Build the test packages once per test with rpmbuild (temp topdir, fixed SOURCE_DATE_EPOCH). */
-function buildRpms(t: TestContext, into: string): void {
-  const top = tempDir(t, 'driftless-rpmbuild-');
-  const specs: Record<string, string> = { 'rich.spec': RICH_SPEC, 'a.spec': SIMPLE_SPEC('alpha', '1.0'), 'b.spec': SIMPLE_SPEC('beta', '2.0') };
+/** Names with XML specials and UTF-8, every scriptlet dep qualifier, more than 10 changelog entries. */
+const WEIRD_SPEC = `Name: weird
+Version: 3.0~rc1
+Release: 0.1
+Summary: Weird names: é & <x>
+License: GPL-2.0-or-later AND (MIT OR BSD)
+BuildArch: noarch
+Requires: /etc/weird/a&b.conf
+Requires: /usr/share/weird/plain
+Requires(pretrans): pre-trans-dep
+Requires(posttrans): post-trans-dep
+Requires(preun): preun-dep
+Requires(postun): postun-dep >= 1
+Requires(pre,post): both-dep
+Requires: epochdep = 3:1.0
+Requires: weird = 3.0~rc1-0.1
+OrderWithRequires: ordered
+Conflicts: c1 < 2:0.5-1
+%description
+Unicode: Grüße — ✓
+
+%install
+mkdir -p "%{buildroot}/etc/weird" "%{buildroot}/usr/share/weird" "%{buildroot}/usr/bin"
+echo 1 > "%{buildroot}/etc/weird/a&b.conf"
+echo 1 > "%{buildroot}/usr/share/weird/plain"
+echo 1 > "%{buildroot}/usr/share/weird/with space é.txt"
+echo 1 > "%{buildroot}/usr/bin/x<y>"
+ln -s plain "%{buildroot}/usr/share/weird/link"
+
+%files
+%config "/etc/weird/a&b.conf"
+/usr/share/weird/plain
+"/usr/share/weird/with space é.txt"
+"/usr/bin/x<y>"
+/usr/share/weird/link
+
+%changelog
+${Array.from({ length: 13 }, (_, i) => `* ${new Date(Date.UTC(2024, 0, 29 - i)).toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+).*$/, '$1 $3 $2 $4')} Dev${i} <d${i}@x.org> - 3.0-${i}\n- entry ${i}`).join('\n')}
+`;
+
+const PACKAGES = 9;
+let built: string | undefined;
+
+/** Build the test packages with rpmbuild once per process (temp topdir, fixed SOURCE_DATE_EPOCH). */
+function builtRpms(): string {
+  if (built) return built;
+  const top = mkdtempSync(join(tmpdir(), 'driftless-rpmbuild-'));
+  process.on('exit', () => rmSync(top, { recursive: true, force: true }));
+  const specs: Record<string, string> = { 'rich.spec': RICH_SPEC, 'weird.spec': WEIRD_SPEC, 'a.spec': SIMPLE_SPEC('alpha', '1.0'), 'b.spec': SIMPLE_SPEC('beta', '2.0') };
   for (const [f, s] of Object.entries(specs)) {
     writeFileSync(join(top, f), s);
     const r = run('rpmbuild', ['--define', `_topdir ${top}/top`, '--define', '_buildhost test', '--define', 'use_source_date_epoch_as_buildtime 1', '-bb', join(top, f)], {
@@ -97,9 +143,15 @@ function buildRpms(t: TestContext, into: string): void {
     });
     assert.equal(r.status, 0, r.stderr);
   }
+  built = join(top, 'top/RPMS/noarch');
+  return built;
+}
+
+/** The test repository: rpmbuild-made packages (one in a subdirectory) plus rpm's fixture packages. */
+function buildRpms(_t: TestContext, into: string): void {
+  const dir = builtRpms();
   mkdirSync(join(into, 'Packages/sub'), { recursive: true });
-  const built = join(top, 'top/RPMS/noarch');
-  for (const f of readdirSync(built)) cpSync(join(built, f), join(into, f.startsWith('beta') ? 'Packages/sub' : 'Packages', f), { preserveTimestamps: true });
+  for (const f of readdirSync(dir)) cpSync(join(dir, f), join(into, f.startsWith('beta') ? 'Packages/sub' : 'Packages', f), { preserveTimestamps: true });
   for (const f of FIXTURE_RPMS) cpSync(join(fixtures, 'rpm', f), join(into, 'Packages', f.split('/')[1]!), { preserveTimestamps: true });
 }
 
@@ -161,7 +213,7 @@ test('repo create matches createrepo_c (primary, filelists, other; libsolv view)
   const theirs = tempDir(t);
   cpSync(ours, theirs, { recursive: true, preserveTimestamps: true });
   const r = await createRepo(ours, { compress: 'gz' });
-  assert.equal(r.packages, 8);
+  assert.equal(r.packages, PACKAGES);
   const cr = run('createrepo_c', ['--no-database', theirs]);
   assert.equal(cr.status, 0, cr.stderr);
   for (const type of ['primary', 'filelists', 'other']) {
@@ -187,12 +239,12 @@ test('repo create is bit-reproducible and incremental', async (t) => {
   assert.equal(first.reused, 0);
   const a = snapshot();
   const second = await createRepo(dir, opts);
-  assert.equal(second.reused, 8);
+  assert.equal(second.reused, PACKAGES);
   assert.deepEqual(snapshot(), a);
   // a changed mtime forces that package to be re-read; the result equals a full rescan
   utimesSync(join(dir, 'Packages/sub/beta-2.0-1.noarch.rpm'), 1710000000, 1710000000);
   const third = await createRepo(dir, opts);
-  assert.equal(third.reused, 7);
+  assert.equal(third.reused, PACKAGES - 1);
   const inc = snapshot();
   await createRepo(dir, { ...opts, incremental: false });
   assert.deepEqual(snapshot(), inc);
@@ -203,11 +255,11 @@ test('repo create is bit-reproducible and incremental', async (t) => {
   // the same file in two places (one pkgid, two locations) is listed twice and reused on the next run
   mkdirSync(join(dir, 'Packages/dup'));
   cpSync(join(dir, 'Packages/sub/beta-2.0-1.noarch.rpm'), join(dir, 'Packages/dup/beta-2.0-1.noarch.rpm'), { preserveTimestamps: true });
-  assert.deepEqual([(await createRepo(dir, opts)).reused, (await createRepo(dir, opts)).reused], [8, 9]);
+  assert.deepEqual([(await createRepo(dir, opts)).reused, (await createRepo(dir, opts)).reused], [PACKAGES, PACKAGES + 1]);
   // createrepo_c --update accepts our repodata and keeps every package
   const up = run('createrepo_c', ['--update', '--no-database', dir]);
   assert.equal(up.status, 0, up.stderr);
-  assert.equal(packagesOf(await openXml(dir, 'primary')).size, 9);
+  assert.equal(packagesOf(await openXml(dir, 'primary')).size, PACKAGES + 1);
 });
 
 test('signed repo: dnf (repo_gpgcheck=1) and our reader accept it; tampering is refused by both', async (t) => {
@@ -229,7 +281,7 @@ test('signed repo: dnf (repo_gpgcheck=1) and our reader accept it; tampering is 
   const repo = await loadRepo(dir, { keyring, cacheDir: null, parts: ['comps', 'other', 'updateinfo'] });
   assert.deepEqual(repo.updateinfo?.map((a) => a.id), ['TEST-2024-1']);
   const ourList = repo.packages.map((p) => `${p.name}-${p.epoch}:${p.version}-${p.release}.${p.arch}`).sort();
-  assert.equal(ourList.length, 8);
+  assert.equal(ourList.length, PACKAGES);
   assert.equal(repo.signature?.status, 'ok');
   assert.equal(repo.comps?.groups[0]?.id, 'rich');
 
