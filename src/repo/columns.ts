@@ -239,13 +239,12 @@ export class CachedPackage implements PackageMeta {
       for (let j = from; j < to; j++) {
         const fl = st.depFlags[j]!;
         const op = OPS[fl & 0x7f];
-        const dep: Dependency = { name: st.hot.get(st.depNames[j]!) ?? '' };
+        const name = st.hot.get(st.depNames[j]!) ?? '';
+        // one literal per shape: no hidden-class transitions
         if (op !== undefined) {
-          dep.op = op;
-          dep.evr = st.hot.get(st.depEvrs[j]!) ?? '';
-        }
-        if (fl & PRE_BIT) dep.pre = true;
-        list[j - from] = dep;
+          const evr = st.hot.get(st.depEvrs[j]!) ?? '';
+          list[j - from] = fl & PRE_BIT ? { name, op, evr, pre: true } : { name, op, evr };
+        } else list[j - from] = fl & PRE_BIT ? { name, pre: true } : { name };
       }
       d[DEP_KINDS[k]!] = list;
     }
