@@ -22,6 +22,9 @@ import { silentReport, type Report } from '../core/report.js';
 import { checkRelPath, readAll, registerRepoSource, type RepoOpenOptions, type RepoSource, type RepoSourceOptions } from './source.js';
 import { metalinkMatch, parseMetalink, parseMirrorlist, type Metalink } from './metalink.js';
 import { proxyAuthorization, proxyFor, TunnelingAgent, type ProxySettings } from './http-proxy.js';
+import { backoffDelay, bodyChunks, Semaphore, sleep } from './http-util.js';
+
+export { backoffDelay, Semaphore } from './http-util.js';
 
 export interface HttpSourceOptions {
   /** Time allowed until response headers arrive (ms). Default 30 s. */
@@ -95,45 +98,6 @@ class AttemptError extends Error {
     return this.kind === 'network' || this.kind === 'timeout' || (this.kind === 'status' && (this.status! >= 500 || this.status === 429 || this.status === 408));
   }
 }
-
-/** Counting semaphore bounding requests in flight. */
-export class Semaphore {
-  private waiting: (() => void)[] = [];
-  private used = 0;
-  constructor(readonly size: number) {}
-  async acquire(): Promise<() => void> {
-    if (this.used >= this.size) await new Promise<void>((r) => this.waiting.push(r));
-    else this.used++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.used--;
-    };
-  }
-}
-
-/** Backoff before retry `n` (0-based): min(max, base·2ⁿ), with jitter in its upper half. */
-export function backoffDelay(n: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const full = Math.min(maxMs, baseMs * 2 ** Math.min(n, 30));
-  return Math.floor(full / 2 + (random() * full) / 2);
-}
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (ms <= 0) return resolve();
-    const h = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(h);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 /** An http(s) repository with mirrors, retries and resume. */
 export class HttpRepoSource implements RepoSource {
@@ -451,65 +415,6 @@ export class HttpRepoSource implements RepoSource {
       req.end();
     });
   }
-}
-
-const QUEUE_HIGH = 1 << 20;
-const QUEUE_LOW = 256 << 10;
-
-/**
- * A response body as chunks, keeping every byte that arrived even when the connection then
- * breaks (a plain async iterator drops the stream's buffer on error, and resume would then
- * re-download bytes that had already been received). Backpressure pauses the socket.
- */
-function bodyChunks(res: IncomingMessage): AsyncIterable<Buffer> {
-  const queue: Buffer[] = [];
-  let queued = 0;
-  let done = false;
-  let error: unknown;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  res.on('data', (c: Buffer) => {
-    queue.push(c);
-    queued += c.length;
-    if (queued > QUEUE_HIGH) res.pause();
-    notify();
-  });
-  res.on('end', () => {
-    done = true;
-    notify();
-  });
-  res.on('error', (e) => {
-    error ??= e;
-    done = true;
-    notify();
-  });
-  res.on('close', () => {
-    if (!res.complete && error === undefined) error = new Error('connection closed before the end of the body');
-    done = true;
-    notify();
-  });
-  return {
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const c = queue.shift();
-        if (c) {
-          queued -= c.length;
-          if (queued < QUEUE_LOW && res.isPaused() && !done) res.resume();
-          yield c;
-          continue;
-        }
-        if (done) {
-          if (error !== undefined) throw error;
-          return;
-        }
-        await new Promise<void>((r) => (wake = r));
-      }
-    },
-  };
 }
 
 function checkLimits(n: number, url: string, opts: RepoOpenOptions): void {
