@@ -331,3 +331,31 @@ test('repo create: coded errors', async (t) => {
   assert.equal(r.packages, 0);
   assert.match((await openXml(empty, 'primary')), /packages="0"/);
 });
+
+test('repo create --sign with a passphrase-protected Ed25519 key: verified, deterministic, wrong passphrase refused', async (t) => {
+  const openpgp = await import('openpgp');
+  const { privateKey, publicKey } = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'curve25519Legacy',
+    userIDs: [{ name: 'repo test', email: 'repo@example.com' }],
+    passphrase: 'sesame',
+    date: new Date(1600000000 * 1000),
+    format: 'armored',
+  });
+  const dir = tempDir(t);
+  cpSync(join(fixtures, 'rpm/RPMS/foo-1.0-1.noarch.rpm'), join(dir, 'foo-1.0-1.noarch.rpm'));
+  const keyFile = join(tempDir(t, 'driftless-key-'), 'key.asc');
+  writeFileSync(keyFile, privateKey);
+  const env = { SOURCE_DATE_EPOCH: '1700000000', DRIFTLESS_SIGN_PASSPHRASE: 'sesame' };
+  const a = runCli(['repo', 'create', dir, '--sign', keyFile], { env });
+  assert.equal(a.status, 0, a.stderr);
+  const sig1 = readFileSync(join(dir, 'repodata/repomd.xml.asc'), 'utf8');
+  assert.equal(runCli(['repo', 'create', dir, '--sign', keyFile, '--no-incremental'], { env }).status, 0);
+  assert.equal(readFileSync(join(dir, 'repodata/repomd.xml.asc'), 'utf8'), sig1);
+  const repo = await loadRepo(dir, { keyring: await Keyring.fromArmored([publicKey]), cacheDir: null });
+  assert.equal(repo.signature?.status, 'ok');
+  const wrong = runCli(['repo', 'create', dir, '--sign', keyFile], { env: { ...env, DRIFTLESS_SIGN_PASSPHRASE: 'nope' } });
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /PGP_PASSPHRASE/);
+  assert.equal(readFileSync(join(dir, 'repodata/repomd.xml.asc'), 'utf8'), sig1); // nothing replaced
+});
