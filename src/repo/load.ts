@@ -297,7 +297,7 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
 /** Replace each package's primary file subset with its full list from filelists.xml. */
 function attachFilelists(packages: PackageMeta[], lists: Awaited<ReturnType<typeof parseFilelists>>, location: string, report: Report): void {
   const byKey = new Map<string, PackageMeta>();
-  for (const p of packages) byKey.set(packageRefKey({ ...p, pkgid: p.checksum?.value }), p);
+  for (const p of packages) byKey.set(packageRefKey({ pkgid: p.checksum?.value, name: p.name, arch: p.arch, epoch: p.epoch, version: p.version, release: p.release }), p);
   let unmatched = 0;
   for (const l of lists) {
     const p = byKey.get(packageRefKey(l));
