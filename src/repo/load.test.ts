@@ -184,6 +184,21 @@ test('clear errors: checksum mismatch, truncation, unknown compression, missing 
   await assert.rejects(loadRepo(dir, { gpgcheck: false, cacheDir: null }), { code: 'REPO_NO_CHECKSUM' });
 });
 
+test('repomd location xml:base: the file is read from the base (file:// here) and still verified', async (t) => {
+  const other = await makeRepo(tempDir(t), [{ type: 'primary', xml: PRIMARY, codec: 'gz' }]);
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'repodata'));
+  const md = readFileSync(join(other, 'repodata/repomd.xml'), 'utf8').replace('<location href=', `<location xml:base="file://${other}/" href=`);
+  writeFileSync(join(dir, 'repodata/repomd.xml'), md);
+  const repo = await loadRepo(dir, { gpgcheck: false, cacheDir: null });
+  assert.equal(repo.packages.length, 3);
+  const primary = readdirSync(join(other, 'repodata')).find((n) => n.includes('primary'))!;
+  const bytes = readFileSync(join(other, 'repodata', primary));
+  bytes[5] ^= 1; // gzip mtime: still parses, digest differs
+  writeFileSync(join(other, 'repodata', primary), bytes);
+  await assert.rejects(loadRepo(dir, { gpgcheck: false, cacheDir: null }), { code: 'REPO_CHECKSUM_MISMATCH' });
+});
+
 test('parsed-metadata cache: warm equals cold, exact invalidation, corrupt files ignored and rewritten', async (t) => {
   const dir = await makeRepo(tempDir(t), [{ type: 'primary', xml: PRIMARY, codec: 'gz' }, { type: 'filelists', xml: FILELISTS, codec: 'gz' }, { type: 'updateinfo', xml: UPDATEINFO, codec: 'gz' }]);
   const cache = tempDir(t);
