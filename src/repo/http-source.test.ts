@@ -78,6 +78,21 @@ test('dropped connection mid-body resumes with a Range request', async (t) => {
   await assertStoreClean(c);
 });
 
+test('a connection that keeps breaking still completes while each attempt makes progress', async (t) => {
+  const big = randomBytes(5 * 1024 * 1024 + 123);
+  const srv = await startFaultyServer(t, { files: { '/r/big.rpm': big }, faults: [{ path: '/r/big.rpm', kind: 'drop', afterBytes: 1536 * 1024 }] });
+  const s = await source(t, srv, ['/r/'], { retries: 1 });
+  const c = cacheFor(t);
+  assert.equal((await fetchToStore(s, item('big.rpm', big), c)).sha256, sha256(big));
+  assert.ok(srv.hits('/r/big.rpm') >= 4);
+  // without progress the retry budget still ends it
+  const s2 = await source(t, srv, ['/r/'], { retries: 1 });
+  srv.fault({ path: '/r/Packages/a.rpm', kind: 'drop', afterBytes: 0 });
+  srv.setFile('/r/Packages/a.rpm', PKG);
+  await rejectsCode(fetchToStore(s2, item(), c), 'REPO_DOWNLOAD_FAILED');
+  await assertStoreClean(c);
+});
+
 test('without Range support the restart skips the bytes already received', async (t) => {
   const srv = await startFaultyServer(t, { files: files('/r'), ranges: false, faults: [{ path: '/r/Packages/a.rpm', kind: 'drop', afterBytes: 100_000, times: 1 }] });
   const s = await source(t, srv, ['/r/']);

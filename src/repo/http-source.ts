@@ -82,6 +82,11 @@ const DEFAULTS = {
   userAgent: 'driftless/0.1',
 };
 
+/** Bytes an interrupted attempt must have received to reset the retry count of its mirror. */
+const PROGRESS_RESETS_RETRIES = 1024 * 1024;
+/** Hard bound on attempts for one file, whatever the progress. */
+const MAX_ATTEMPTS = 1000;
+
 type FailKind = 'not-found' | 'status' | 'network' | 'timeout' | 'size' | 'too-large' | 'tls';
 
 /** One failed attempt; `retryable` says whether the same mirror may be asked again. */
@@ -249,12 +254,19 @@ export class HttpRepoSource implements RepoSource {
    */
   async download(urls: string[], opts: HttpOpenOptions = {}): Promise<AsyncIterable<Uint8Array>> {
     const o = this.o;
-    const st = { mirror: 0, tries: 0, offset: Math.max(0, opts.startOffset ?? 0), errors: [] as AttemptError[] };
+    const st = { mirror: 0, tries: 0, offset: Math.max(0, opts.startOffset ?? 0), errors: [] as AttemptError[], attemptStart: 0 };
     const label = urls[0] ?? '';
     const release = await this.sem.acquire();
     const next = async (): Promise<{ res: IncomingMessage; skip: number; total?: number }> => {
-      while (st.mirror < urls.length) {
-        if (st.tries > 0) await sleep(backoffDelay(st.tries - 1, o.backoffBaseMs, o.backoffMaxMs), opts.signal);
+      while (st.mirror < urls.length && st.errors.length < MAX_ATTEMPTS) {
+        if (st.tries > 0) {
+          try {
+            await sleep(backoffDelay(st.tries - 1, o.backoffBaseMs, o.backoffMaxMs), opts.signal);
+          } catch (e) {
+            throw new DriftlessError('REPO_ABORTED', `${label}: download aborted`, { path: label, cause: e });
+          }
+        }
+        st.attemptStart = st.offset;
         const url = urls[st.mirror]!;
         try {
           return await this.request(url, st.offset, opts);
@@ -299,6 +311,8 @@ export class HttpRepoSource implements RepoSource {
             cur.res.destroy();
             const ae = classify(e, urls[st.mirror]!, opts.signal);
             if (!(ae instanceof AttemptError)) throw ae;
+            // an attempt that moved the download forward substantially earns a fresh retry budget
+            if (st.offset - st.attemptStart >= PROGRESS_RESETS_RETRIES) st.tries = 0;
             self.fail(st, ae);
             cur = await next();
           }
