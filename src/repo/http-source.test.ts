@@ -391,6 +391,18 @@ test('proxies: http via absolute URL, https via CONNECT tunnel, credentials, no_
   await assertStoreClean(c);
 });
 
+test('an aborted download stops with REPO_ABORTED and leaves nothing in the store', async (t) => {
+  const srv = await startFaultyServer(t, { files: files('/r'), faults: [{ path: '/r/Packages/a.rpm', kind: 'stall', afterBytes: 20_000, delayMs: 3000 }] });
+  const s = await source(t, srv, ['/r/']);
+  const c = cacheFor(t);
+  const ac = new AbortController();
+  const p = fetchToStore(s, item(), c, { signal: ac.signal });
+  setTimeout(() => ac.abort(), 100);
+  await rejectsCode(p, 'REPO_ABORTED');
+  assert.deepEqual(await c.store.list(), []);
+  await assertStoreClean(c);
+});
+
 test('backoff is exponential and bounded; semaphore; locations', async () => {
   assert.equal(backoffDelay(0, 100, 1000, () => 0), 50);
   assert.equal(backoffDelay(3, 100, 1000, () => 1), 800);
