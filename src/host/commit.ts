@@ -14,11 +14,10 @@ import { promisify } from 'node:util';
 import { DriftlessError } from '../core/errors.js';
 import { silentReport, type Report } from '../core/report.js';
 import { sourceDateEpoch } from '../core/time.js';
-import { readSecretKey, signDetached } from '../core/pgp.js';
 import { readTar } from '../archive/tar-read.js';
 import { faultPoint, fsyncEnabled } from './faults.js';
 import { addPath, getPath, newDir, writeTree, type MemDir, type MemNode } from './tree.js';
-import { encodeCommit, validateRef, withLock, type CommitObject, type HostStore } from './store.js';
+import { encodeCommit, loadPgp, validateRef, withLock, type CommitObject, type HostStore } from './store.js';
 
 export interface ImportStats {
   files: number;
@@ -203,6 +202,7 @@ async function commitLocked(store: HostStore, input: string, opts: CommitOptions
   let signature: Uint8Array | null = null;
   if (opts.secretKey) {
     // signature time: the commit timestamp, or the key's creation time when the key is younger
+    const { readSecretKey, signDetached } = await loadPgp();
     const created = (await readSecretKey(opts.secretKey, opts.passphrase)).getCreationTime().getTime();
     const date = new Date(Math.max(timestamp * 1000, created));
     const sig = await signDetached(opts.secretKey, bytes, { date, passphrase: opts.passphrase });

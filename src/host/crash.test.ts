@@ -46,7 +46,9 @@ catch (e) { process.exitCode = renderError(e, process.argv.includes('--json')); 
     bundle: true,
     platform: 'node',
     format: 'esm',
-    packages: 'external',
+    // bundle the JS dependencies too (faster start); keep packages that load files at run time
+    external: ['@bokuweb/zstd-wasm', 'fzstd', 'xz-decompress', 'seek-bzip', 'better-sqlite3'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     outfile: bundle,
     logLevel: 'silent',
   });

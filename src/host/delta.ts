@@ -20,14 +20,13 @@ import { sha256Hex } from '../core/hash.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { decompress, zstdCompress } from '../core/compression.js';
 import { silentReport, type Report } from '../core/report.js';
-import { readSecretKey, signDetached, verifyDetached } from '../core/pgp.js';
 import { diffBytes, patchBytes } from './bdiff.js';
 import { reachable } from './fsck.js';
 import { walkTree } from './tree.js';
 import { hasObject } from './fastio.js';
 import { syncFs } from './commit.js';
 import { faultPoint, syncOpts } from './faults.js';
-import { decodeCommit, withLock, type HostStore } from './store.js';
+import { decodeCommit, loadPgp, withLock, type HostStore } from './store.js';
 
 const MAGIC = Buffer.from('DLDELTA1');
 /** Largest delta file `applyDelta` reads (they are held in memory). */
@@ -149,6 +148,7 @@ export async function createDelta(store: HostStore, opts: CreateDeltaOptions): P
     objects,
   };
   const mbytes = Buffer.from(JSON.stringify(manifest));
+  const { readSecretKey, signDetached } = await loadPgp();
   const created = (await readSecretKey(opts.secretKey, opts.passphrase)).getCreationTime().getTime();
   const date = new Date(Math.max(toCommit.timestamp * 1000, created));
   const s = await signDetached(opts.secretKey, mbytes, { date, passphrase: opts.passphrase });
@@ -226,6 +226,7 @@ export async function applyDelta(store: HostStore, path: string, opts: ApplyDelt
   });
   if (st.size > MAX_DELTA_SIZE) throw new DriftlessError('HOST_DELTA_TOO_LARGE', `${path} is larger than ${MAX_DELTA_SIZE} bytes`, { path });
   const { manifestBytes, signature, payload } = splitDelta(await fsp.readFile(path));
+  const { verifyDetached } = await loadPgp();
   const v = await verifyDetached(await store.keyring(), signature, manifestBytes, { allowSha1: false });
   if (v.status !== 'ok') {
     if (!opts.allowUntrusted) {

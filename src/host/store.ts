@@ -23,7 +23,10 @@ import { DriftlessError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { syncOpts } from './faults.js';
-import { Keyring, verifyDetached, type SignatureVerdict } from '../core/pgp.js';
+import type { Keyring, SignatureVerdict } from '../core/pgp.js';
+
+/** OpenPGP is loaded only by operations that sign or verify (it costs ~0.1 s to load). */
+export const loadPgp = () => import('../core/pgp.js');
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const REF_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*(\/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*$/;
@@ -129,6 +132,7 @@ export class HostStore {
 
   /** Add a public key to the sysroot's trusted keys. Returns its fingerprints. */
   async trust(armored: string, label = 'key'): Promise<string[]> {
+    const { Keyring } = await loadPgp();
     const kr = await Keyring.fromArmored([armored], undefined, [label]);
     if (kr.size === 0) throw new DriftlessError('PGP_BAD_KEY', `${label}: no key found`);
     const fps = kr.fingerprints();
@@ -140,6 +144,7 @@ export class HostStore {
   async keyring(): Promise<Keyring> {
     const dir = join(this.sysroot, 'trusted');
     const files = (await fsp.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.asc')).sort();
+    const { Keyring } = await loadPgp();
     if (files.length === 0) return Keyring.empty();
     return Keyring.fromFiles(files.map((f) => join(dir, f)));
   }
@@ -186,6 +191,7 @@ export class HostStore {
     const bytes = await this.readCommitBytes(id);
     const sig = await this.readSignature(id);
     if (!sig) return { status: 'missing-key', message: 'commit is not signed' };
+    const { verifyDetached } = await loadPgp();
     return verifyDetached(keyring ?? (await this.keyring()), sig, bytes, { allowSha1: false });
   }
 
