@@ -50,6 +50,13 @@ test('repo query on cs9-baseos equals libsolv; unsigned repos are refused withou
   assert.match(warm.stderr, /REPO_GPGCHECK_DISABLED/);
   assert.deepEqual((JSON.parse(warm.stdout) as { nevra: string }[]).map((x) => x.nevra), expected);
 
+  // --cache-dir '' : no cache at all (nothing written under XDG_CACHE_HOME)
+  const xdg = tempDir(t);
+  const nocache = runCli(['repo', 'query', '--repo', baseos, '--nogpgcheck', '--cache-dir', ''], { env: { XDG_CACHE_HOME: xdg } });
+  assert.equal(nocache.status, 0, nocache.stderr);
+  assert.deepEqual(nocache.stdout.split('\n').filter((l) => l !== ''), expected);
+  assert.deepEqual(readdirSync(xdg), []);
+
   const refused = runCli(['repo', 'query', '--repo', baseos, '--cache-dir', cache]);
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /REPO_SIGNATURE_MISSING/);

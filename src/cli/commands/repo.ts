@@ -42,14 +42,16 @@ export function addRepoReadOptions(cmd: Command): Command {
     .option('--repo <PATH_OR_URL>', 'repository (directory, file:// or http(s):// URL); repeatable', collect)
     .option('--gpgkey <FILE>', 'OpenPGP public key trusted for the repositories\' repomd.xml signatures; repeatable', collect)
     .option('--nogpgcheck', 'do NOT verify repomd.xml signatures (metadata is then unauthenticated)')
-    .option('--cache-dir <DIR>', `parsed-metadata cache directory (default ${defaultCacheDir()})`);
+    .option('--cache-dir <DIR>', `parsed-metadata cache directory (default ${defaultCacheDir()}; "" = no cache)`);
 }
 
 /** Load every --repo with the trust and cache options given. */
 export async function loadReposFromOptions(o: RepoReadOptions, report: Report, parts: RepoPart[] = []): Promise<LoadedRepo[]> {
   if (!o.repo?.length) throw new DriftlessError('CLI_USAGE', 'no repository given', { hint: 'pass --repo DIR_OR_URL (repeatable)' });
   const keyring = o.gpgkey?.length ? await Keyring.fromFiles(o.gpgkey) : Keyring.empty();
-  return loadRepos(o.repo, { gpgcheck: !o.nogpgcheck, keyring, cacheDir: o.cacheDir ?? defaultCacheDir(), report, parts });
+  // --cache-dir '' disables the parsed-metadata cache (always a cold load); a fresh empty directory starts cold too
+  const cacheDir = o.cacheDir === '' ? null : (o.cacheDir ?? defaultCacheDir());
+  return loadRepos(o.repo, { gpgcheck: !o.nogpgcheck, keyring, cacheDir, report, parts });
 }
 
 function hitJson(h: QueryHit) {
