@@ -99,8 +99,15 @@ export async function createDelta(store: HostStore, opts: CreateDeltaOptions): P
   if (problems.length) throw new DriftlessError('HOST_OBJECT_MISSING', `cannot build the delta: ${problems[0]}`, { hint: 'run `driftless host fsck`' });
   const have = new Set([...a.trees, ...a.contents]);
   const oldByPath = await filesByPath(store, fromCommit.tree);
+  // diff bases: the same path, else the same path with version numbers masked
+  // (/usr/share/doc/hello-1.0/README → hello-1.1), else the same file name
+  const mask = (p: string) => p.replace(/[0-9]+/g, '#');
   const oldByName = new Map<string, string>();
-  for (const [p, sha] of oldByPath) oldByName.set(p.slice(p.lastIndexOf('/') + 1), sha);
+  const oldByMasked = new Map<string, string>();
+  for (const [p, sha] of oldByPath) {
+    oldByName.set(p.slice(p.lastIndexOf('/') + 1), sha);
+    oldByMasked.set(mask(p), sha);
+  }
   const newByPath = await filesByPath(store, toCommit.tree);
   const newPathOf = new Map<string, string>();
   for (const [p, sha] of newByPath) if (!newPathOf.has(sha)) newPathOf.set(sha, p);
@@ -119,7 +126,7 @@ export async function createDelta(store: HostStore, opts: CreateDeltaOptions): P
     const data = await store.cas.readBytes(sha);
     if (sha256Hex(data) !== sha) throw new DriftlessError('HOST_OBJECT_CORRUPT', `object ${sha} does not match its digest`);
     const path = newPathOf.get(sha);
-    const base = path ? (oldByPath.get(path) ?? oldByName.get(path.slice(path.lastIndexOf('/') + 1))) : undefined;
+    const base = path ? (oldByPath.get(path) ?? oldByMasked.get(mask(path)) ?? oldByName.get(path.slice(path.lastIndexOf('/') + 1))) : undefined;
     if (base && data.length >= 256) {
       const baseData = await store.cas.readBytes(base);
       if (baseData.length <= 256 * 1024 ** 2) {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { tempDir } from '../../test/helpers/cli.js';
 import { isDriftlessError } from '../core/errors.js';
 import { HostStore } from './store.js';
@@ -137,4 +138,34 @@ test('finalize merges /etc again when the booted /etc changed after deploy', asy
   assert.equal(readFileSync(join(st[0]!.path, 'etc/hosts'), 'utf8'), 'edited after deploy\n');
   assert.deepEqual((await drift(store)).changes, []);
   assert.deepEqual((await fsck(store)).problems, []);
+});
+
+test('health-check.d hooks can refuse a deployment; the sysroot lock waits for a live holder', async (t) => {
+  const dir = tempDir(t);
+  const key = await makeKey();
+  const S = join(dir, 's');
+  const store = await HostStore.init(S, [{ name: 'k', armored: key.public }]);
+  await commitImage(store, sampleTar(dir, 1), { ref: 'x86_64/stable', secretKey: key.secret });
+  await deploy(store, 'x86_64/stable');
+  await fsp.mkdir(join(S, 'health-check.d'));
+  await fsp.writeFile(join(S, 'health-check.d', '10-needs-marker'), '#!/bin/sh\ntest -e "$DRIFTLESS_DEPLOYMENT/usr/share/marker"\n', { mode: 0o755 });
+  await assert.rejects(finalize(store), (e) => isDriftlessError(e, 'HOST_HEALTH_CHECK_FAILED'));
+  assert.deepEqual(await status(store), []);
+  await fsp.rm(join(S, 'health-check.d'), { recursive: true });
+  await deploy(store, 'x86_64/stable');
+  // a second operation waits for the lock instead of failing
+  const release = await store.lock('test');
+  const pending = finalize(store);
+  await new Promise((r) => setTimeout(r, 300));
+  await release();
+  assert.equal((await pending).finalized, true);
+  // held by another live process: refused after the wait; a dead holder's lock is taken over
+  const other = spawn('sleep', ['30']);
+  t.after(() => other.kill());
+  await fsp.writeFile(join(S, 'lock'), `${other.pid} deploy\n`);
+  await assert.rejects(store.lock('other', 200), (e) => isDriftlessError(e, 'HOST_LOCKED'));
+  other.kill();
+  await new Promise((r) => other.once('exit', r));
+  const again = await store.lock('other', 200);
+  await again();
 });

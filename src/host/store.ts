@@ -260,9 +260,10 @@ export class HostStore {
    * Take the sysroot's operation lock. A lock left by a dead process (a crash) is taken over.
    * Returns the release function.
    */
-  async lock(op: string): Promise<() => Promise<void>> {
+  async lock(op: string, waitMs = 30_000): Promise<() => Promise<void>> {
     const p = join(this.sysroot, 'lock');
-    for (let attempt = 0; attempt < 3; attempt++) {
+    const deadline = Date.now() + waitMs;
+    for (let attempt = 0; ; attempt++) {
       try {
         const fh = await fsp.open(p, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o644);
         await fh.writeFile(`${process.pid} ${op}\n`);
@@ -274,12 +275,16 @@ export class HostStore {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         const holder = Number((await fsp.readFile(p, 'utf8').catch(() => '')).split(' ')[0]);
         if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+          if (Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
           throw new DriftlessError('HOST_LOCKED', `sysroot is busy (process ${holder})`, { path: p, hint: 'wait for the other driftless host command' });
         }
+        if (attempt > 50) throw new DriftlessError('HOST_LOCKED', 'could not take the sysroot lock', { path: p });
         await fsp.rm(p, { force: true });
       }
     }
-    throw new DriftlessError('HOST_LOCKED', 'could not take the sysroot lock', { path: p });
   }
 }
 
