@@ -96,6 +96,11 @@ export function createCleandepsMap(solver: Solver): Set<number> {
   im.add(1);
   iq = installed.filter((p) => im.has(p));
   for (const [r] of jobRules) for (const p of r.lits) if (p > 0) iq.push(p);
+  // updated packages: their update candidates stay needed roots
+  for (const p of updateSeeds) {
+    const ur = solver.updateRules.get(p);
+    if (ur !== undefined) for (const q of rs[ur]!.lits) if (q > 0 && !solver.isInstalledPkg(q)) iq.push(q);
+  }
   for (;;) {
     if (!iq.length) {
       for (const ip of installed) {

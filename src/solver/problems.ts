@@ -125,9 +125,19 @@ export function ruleInfo2str(solver: Solver, rid: number): string {
     case RuleClass.BEST: return i.from ? `cannot install the best update candidate for package ${sv(i.from)}` : 'cannot install the best candidate for the job';
     case RuleClass.BLACK: return `package ${sv(i.from)} can only be installed by a direct request`;
     case RuleClass.STRICT_REPO_PRIORITY: return `package ${sv(i.from)} is excluded by strict repo priority`;
-    case RuleClass.JOB:
+    case RuleClass.JOB: {
+      if (r.lits.length === 1 && r.lits[0] === -1 && r.job !== undefined) {
+        const how = solver.jobs[r.job]!.how;
+        const jd = solver.jobs[r.job]!.what;
+        const kind = how & 0xff00;
+        const sel = how & 0xff;
+        if ((kind === 0x100 || kind === 0x200) && sel === 0x02) return `package ${pool.dep2str(jd)} does not exist`;
+        if ((kind === 0x100 || kind === 0x200) && sel === 0x03) return `nothing provides requested ${pool.dep2str(jd)}`;
+        return 'unsupported request';
+      }
       if (i.type === RuleInfo.JOB_NOTHING_PROVIDES_DEP) return `nothing provides requested ${dep(i.dep)}`;
       return 'conflicting requests';
+    }
     default: break;
   }
   switch (i.type) {
