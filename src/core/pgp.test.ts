@@ -43,6 +43,14 @@ test('a file with several armored key blocks yields every key (as rpmkeys --impo
   assert.deepEqual(kr.fingerprints().sort(), ['152bb32fd9ca982797e835cfb0645aec757bf69e', '771b18d3d7baa28734333c424344591e1964c5fc']);
 });
 
+test('a directory of key files (like /etc/pki/rpm-gpg) loads every readable key', async () => {
+  const report = new CollectingReport();
+  const kr = await Keyring.fromFiles([KEYS], report);
+  assert.ok(kr.fingerprints().includes('771b18d3d7baa28734333c424344591e1964c5fc'));
+  assert.ok(kr.keyIds().includes('036824f0ac60aed6'), 'v6 key');
+  assert.ok(report.warnings.some((w) => w.code === 'PGP_BAD_KEY' && /privkey\.pem/.test(w.message)), 'non-key files are skipped with a warning');
+});
+
 test('unreadable keys throw PGP_BAD_KEY, or are skipped with a warning when a report is given', async () => {
   await assert.rejects(Keyring.fromArmored(['not a key']), (e) => isDriftlessError(e, 'PGP_BAD_KEY'));
   await assert.rejects(Keyring.fromFiles([key('does-not-exist.asc')]), (e) => isDriftlessError(e, 'PGP_BAD_KEY'));

@@ -12,11 +12,12 @@
  * key whose id matches the issuer is tried (key-id collisions). Algorithms outside the
  * supported set (e.g. ML-DSA) are `unsupported`, never `ok`.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { DriftlessError } from './errors.js';
 import { dsaPublicKey, parseSignaturePacket, rsaPublicKey, verifyV3 as verifyV3Packet, type RawSignature } from './pgp-packets.js';
-import type { Report } from './report.js';
+import { silentReport, type Report } from './report.js';
 
 export type SignatureStatus = 'ok' | 'bad' | 'missing-key' | 'unsupported' | 'expired-key' | 'revoked-key' | 'malformed';
 
@@ -123,17 +124,39 @@ export class Keyring {
     return new Keyring(keys);
   }
 
-  /** Read keys from files (armored or binary). A missing or unreadable file throws PGP_BAD_KEY. */
+  /**
+   * Read keys from files (armored or binary) and directories of key files (see fromDirectory).
+   * A missing or unreadable file throws PGP_BAD_KEY (a warning with `report`, see fromArmored).
+   */
   static async fromFiles(paths: string[], report?: Report): Promise<Keyring> {
     const texts: Uint8Array[] = [];
+    const labels: string[] = [];
+    let fromDirs: Keyring | undefined;
     for (const p of paths) {
       try {
+        if ((await stat(p)).isDirectory()) {
+          const dir = await Keyring.fromDirectory(p, report);
+          fromDirs = fromDirs ? fromDirs.merge(dir) : dir;
+          continue;
+        }
         texts.push(await readFile(p));
+        labels.push(p);
       } catch (e) {
         throw new DriftlessError('PGP_BAD_KEY', `cannot read key file ${p}: ${(e as Error).message}`, { path: p, cause: e });
       }
     }
-    return Keyring.fromArmored(texts, report, paths);
+    const files = await Keyring.fromArmored(texts, report, labels);
+    return fromDirs ? files.merge(fromDirs) : files;
+  }
+
+  /**
+   * Every key file in a directory (like /etc/pki/rpm-gpg), in name order. Files that hold no
+   * readable key are skipped (reported as PGP_BAD_KEY warnings when a report is given).
+   */
+  static async fromDirectory(dir: string, report?: Report): Promise<Keyring> {
+    const names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile() && !d.name.startsWith('.')).map((d) => d.name).sort();
+    const texts = await Promise.all(names.map((n) => readFile(join(dir, n))));
+    return Keyring.fromArmored(texts, report ?? silentReport, names.map((n) => join(dir, n)));
   }
 
   /** A keyring holding the keys of both. */

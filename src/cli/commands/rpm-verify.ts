@@ -25,7 +25,7 @@ export function registerRpmVerify(rpm: Command): void {
     .command('verify')
     .description('check RPM digests and OpenPGP signatures against a keyring (like rpmkeys -K)')
     .argument('<files...>', 'package files')
-    .option('-k, --keyring <key.asc>', 'trusted OpenPGP public key file (armored or binary); repeatable', collect, [] as string[])
+    .option('-k, --keyring <key.asc>', 'trusted OpenPGP public key file (armored or binary) or directory of key files; repeatable', collect, [] as string[])
     .option('--allow-unsigned', 'accept packages without a verified signature (digests must still match); warns loudly')
     .option('-v, --verbose', 'print every digest and signature item, as rpmkeys -Kv')
     .option('--decompress', 'also decompress compressed payloads to check their uncompressed (ALT) digests')
