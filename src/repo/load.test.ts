@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { zstdCompress } from '../core/compression.js';
 import { CollectingReport } from '../core/report.js';
-import { fixtures, hasTool, tempDir } from '../../test/helpers/cli.js';
+import { cpSync } from 'node:fs';
+import { fixtures, hasTool, requireTool, run, tempDir } from '../../test/helpers/cli.js';
 import { loadRepo } from './load.js';
 import { metaCachePath } from './metacache.js';
 
@@ -261,4 +262,28 @@ test('cs9 fixtures: comps (groups, environments, categories) and modules.yaml as
   assert.equal(warm.fromCache, true);
   assert.deepEqual(warm.modules, app.modules);
   assert.deepEqual(warm.comps, app.comps);
+});
+
+test('createrepo_c repo: filelists and changelogs (other.xml) agree with rpm -qp; src packages are kept', async (t) => {
+  if (!requireTool(t, 'createrepo_c', 'rpm')) return;
+  const dir = tempDir(t);
+  const rpms = ['RPMS/hello-2.0-1.x86_64.rpm', 'RPMS/capstest-1.0-1.noarch.rpm', 'RPMS/foo-1.0-1.noarch.rpm', 'SRPMS/foo-1.0-1.src.rpm'];
+  for (const r of rpms) cpSync(join(fixtures, 'rpm', r), join(dir, r.split('/')[1]!));
+  assert.equal(run('createrepo_c', ['--quiet', dir]).status, 0);
+  const repo = await loadRepo(dir, { gpgcheck: false, cacheDir: tempDir(t), parts: ['filelists', 'other'] });
+  assert.deepEqual(repo.packages.map((p) => `${p.name}.${p.arch}`).sort(), ['capstest.noarch', 'foo.noarch', 'foo.src', 'hello.x86_64']);
+  for (const r of rpms) {
+    const file = join(dir, r.split('/')[1]!);
+    const q = (fmt: string) => run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', fmt, file]).stdout;
+    const [name, arch] = q('%{NAME} %|SOURCEPACKAGE?{src}:{%{ARCH}}|').split(' ');
+    const pkg = repo.packages.find((p) => p.name === name && p.arch === arch)!;
+    assert.ok(pkg, `${name}.${arch}`);
+    const listed = run('rpm', ['-qpl', '--nosignature', '--nodigest', file]).stdout.split('\n').filter((l) => l !== '' && l !== '(contains no files)');
+    assert.deepEqual(pkg.files.map((f) => f.path).sort(), listed.sort(), `files of ${r}`);
+    const other = repo.other!.find((o) => o.pkgid === pkg.checksum!.value)!;
+    const times = q('[%{CHANGELOGTIME}\n]').split('\n').filter(Boolean).map(Number);
+    const names = q('[%{CHANGELOGNAME}\n]').split('\n').filter(Boolean);
+    // rpm lists newest first; other.xml oldest first
+    assert.deepEqual(other.changelogs.map((c) => [c.date, c.author]), times.map((d, i) => [d, names[i]]).reverse(), `changelog of ${r}`);
+  }
 });
