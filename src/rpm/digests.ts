@@ -105,10 +105,13 @@ export function plannedDigests(pkg: RpmPackage, opts: DigestOptions = {}): Plann
     out.push({ name: 'Header+payload size', tag, in: 'signature', algorithm: 'size', scope: 'header+payload', expected: size.toString() });
   }
   if (out.some((p) => p.scope === 'payload-uncompressed')) {
-    const psize = sig.getBigInts(SigTag.LONGARCHIVESIZE)?.[0] ?? sig.getBigInts(SigTag.PAYLOADSIZE)?.[0] ?? h.getBigInts(Tag.PAYLOADSIZEALT)?.[0];
-    if (psize !== undefined) {
-      out.push({ name: 'Payload size', tag: SigTag.PAYLOADSIZE, in: 'signature', algorithm: 'size', scope: 'payload-uncompressed', expected: psize.toString() });
-    }
+    const sources = [
+      { tag: SigTag.LONGARCHIVESIZE, in: 'signature' as const, v: sig.getBigInts(SigTag.LONGARCHIVESIZE)?.[0] },
+      { tag: SigTag.PAYLOADSIZE, in: 'signature' as const, v: sig.getBigInts(SigTag.PAYLOADSIZE)?.[0] },
+      { tag: Tag.PAYLOADSIZEALT, in: 'header' as const, v: h.getBigInts(Tag.PAYLOADSIZEALT)?.[0] },
+    ];
+    const src = sources.find((x) => x.v !== undefined);
+    if (src) out.push({ name: 'Payload size', tag: src.tag, in: src.in, algorithm: 'size', scope: 'payload-uncompressed', expected: src.v!.toString() });
   }
   return out;
 }

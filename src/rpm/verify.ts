@@ -146,7 +146,7 @@ export async function verifyOpenedPackage(pkg: RpmPackage, opts: VerifyPackageOp
   // header (rpm's "partial signature" rule); without one, a legacy signature must cover it.
   const headerOnlyOk = signatures.some((s) => s.status === 'ok' && s.scope === 'header');
   const legacyOk = signatures.some((s) => s.status === 'ok' && s.scope === 'header+payload');
-  const payloadDigestOk = digests.some((d) => d.in === 'header' && d.status === 'ok' && d.scope.startsWith('payload'));
+  const payloadDigestOk = digests.some((d) => d.in === 'header' && d.algorithm !== 'size' && d.status === 'ok' && d.scope.startsWith('payload'));
   const payloadCovered = !headerOnlyOk || legacyOk || payloadDigestOk;
   const signaturesOk = anyOk && failing.length === 0 && payloadCovered;
   const hardFailure = signatures.some((s) => s.status === 'bad' || s.status === 'malformed' || s.status === 'expired-key' || s.status === 'revoked-key');
