@@ -35,6 +35,7 @@ export function registerRpmVerify(rpm: Command): void {
       const keyring = await Keyring.fromFiles(opts.keyring, undefined);
       const results: Array<PackageVerification | { path: string; ok: false; error: Record<string, unknown> }> = [];
       const lines: string[] = [];
+      const progress = ctx.report.progress('rpm-verify', 'verifying', files.length);
       for (const file of files) {
         try {
           const r = await verifyPackage(file, { keyring, allowUnsigned: opts.allowUnsigned, report: ctx.report, checkAlt: opts.decompress ? 'always' : 'auto' });
@@ -46,7 +47,9 @@ export function registerRpmVerify(rpm: Command): void {
           results.push({ path: file, ok: false, error: err.toJSON() });
           lines.push(`${file}: NOT OK (${err.code}: ${err.message})`);
         }
+        progress.tick(1);
       }
+      progress.done();
       const ok = results.every((r) => r.ok);
       output(ctx, { ok, results }, () => lines.join('\n'));
       if (!ok) process.exitCode = 1;
