@@ -10,6 +10,7 @@ import { constants as fsc, promises as fsp, chmodSync, chownSync, existsSync, lc
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hashFile, sha256, SMALL } from './fastio.js';
+import { managed, setXattrs } from './xattrs.js';
 import { DriftlessError } from '../core/errors.js';
 import { readTree, type Meta } from './tree.js';
 import { canOwn, type EtcMap } from './etc-merge.js';
@@ -40,14 +41,28 @@ function applyOwner(path: string, uid: number, gid: number, link = false): void 
   else chownSync(path, uid, gid);
 }
 
-/** Write `data` to `dest` atomically with mode/owner and mtime 0 (sync; small files). */
-function writeCopySync(dest: string, data: Uint8Array, mode: number, uid: number, gid: number): void {
+/**
+ * xattrs that could not be applied (no `setfattr`, or not permitted, e.g. capabilities without
+ * root); operations report them as HOST_XATTR_SKIPPED warnings. Drift still compares them.
+ */
+export const xattrFailures: string[] = [];
+
+function applyXattrs(path: string, xattrs: Record<string, string> | undefined, label: string): void {
+  const x = managed(xattrs);
+  if (!x) return;
+  const err = setXattrs(path, x);
+  if (err && xattrFailures.length < 100) xattrFailures.push(`${label}: ${err}`);
+}
+
+/** Write `data` to `dest` atomically with mode/owner, mtime 0 and xattrs (sync; small files). */
+function writeCopySync(dest: string, data: Uint8Array, mode: number, uid: number, gid: number, xattrs?: Record<string, string>): void {
   const tmp = join(dirname(dest), `.${randomBytes(6).toString('hex')}.tmp`);
   try {
     writeFileSync(tmp, data, { mode: 0o600 });
     applyOwner(tmp, uid, gid);
     chmodSync(tmp, mode);
     utimesSync(tmp, 0, 0);
+    applyXattrs(tmp, xattrs, dest);
     renameSync(tmp, dest);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -56,7 +71,7 @@ function writeCopySync(dest: string, data: Uint8Array, mode: number, uid: number
 }
 
 /** Copy a store object to `dest` (verifying it), set mode/owner and mtime 0. */
-export async function copyObject(store: HostStore, sha: string, dest: string, mode: number, uid: number, gid: number): Promise<void> {
+export async function copyObject(store: HostStore, sha: string, dest: string, mode: number, uid: number, gid: number, xattrs?: Record<string, string>): Promise<void> {
   const src = store.cas.objectPath(sha);
   const tmp = join(dirname(dest), `.${randomBytes(6).toString('hex')}.tmp`);
   const small = statSync(src, { throwIfNoEntry: false });
@@ -66,7 +81,7 @@ export async function copyObject(store: HostStore, sha: string, dest: string, mo
     if (sha256(data) !== sha) {
       throw new DriftlessError('HOST_OBJECT_CORRUPT', `content object ${sha} does not match its digest`, { details: { digest: sha }, hint: 'run `driftless host fsck`' });
     }
-    writeCopySync(dest, data, mode, uid, gid);
+    writeCopySync(dest, data, mode, uid, gid, xattrs);
     return;
   }
   try {
@@ -81,6 +96,7 @@ export async function copyObject(store: HostStore, sha: string, dest: string, mo
     applyOwner(tmp, uid, gid);
     await fsp.chmod(tmp, mode);
     await fsp.utimes(tmp, 0, 0);
+    applyXattrs(tmp, xattrs, dest);
     await fsp.rename(tmp, dest);
   } catch (e) {
     await fsp.rm(tmp, { force: true });
@@ -93,23 +109,25 @@ export class Variants {
   private readonly ok = new Set<string>();
   constructor(readonly store: HostStore) {}
 
-  path(sha: string, mode: number, uid: number, gid: number): string {
+  path(sha: string, mode: number, uid: number, gid: number, xattrs?: Record<string, string>): string {
     const o = canOwn() ? `${uid}.${gid}` : '0.0';
-    return join(this.store.repoDir, 'co', sha.slice(0, 2), `${sha}.${mode.toString(8)}.${o}`);
+    const x = managed(xattrs);
+    const suffix = x ? `.${sha256(Buffer.from(JSON.stringify(x))).slice(0, 16)}` : '';
+    return join(this.store.repoDir, 'co', sha.slice(0, 2), `${sha}.${mode.toString(8)}.${o}${suffix}`);
   }
 
   /**
    * Create the checkout copy from bytes just imported (and hashed) when it does not exist yet,
    * so the first deployment of a commit is pure hardlinks. Only for small files.
    */
-  prepare(sha: string, data: Uint8Array, mode: number, uid: number, gid: number): void {
-    const p = this.path(sha, mode, uid, gid);
+  prepare(sha: string, data: Uint8Array, mode: number, uid: number, gid: number, xattrs?: Record<string, string>): void {
+    const p = this.path(sha, mode, uid, gid, xattrs);
     if (this.ok.has(p) || existsSync(p)) return;
     try {
-      writeCopySync(p, data, mode, uid, gid);
+      writeCopySync(p, data, mode, uid, gid, xattrs);
     } catch {
       mkdirSync(dirname(p), { recursive: true });
-      writeCopySync(p, data, mode, uid, gid);
+      writeCopySync(p, data, mode, uid, gid, xattrs);
     }
     this.ok.add(p);
   }
@@ -118,14 +136,14 @@ export class Variants {
    * The checkout copy for a file, created (or re-created when it was modified: mtime, size or
    * mode changed, or `verify` and its content differs) from the store object.
    */
-  async get(sha: string, size: number, mode: number, uid: number, gid: number, verify = false): Promise<string> {
-    const p = this.path(sha, mode, uid, gid);
+  async get(sha: string, size: number, mode: number, uid: number, gid: number, verify = false, xattrs?: Record<string, string>): Promise<string> {
+    const p = this.path(sha, mode, uid, gid, xattrs);
     if (this.ok.has(p) && !verify) return p;
     const s = lstatSync(p, { throwIfNoEntry: false });
     const intact = s && s.isFile() && s.size === size && s.mtimeMs === 0 && (s.mode & 0o7777) === mode && (!verify || (await hashFile(p)) === sha);
     if (!intact) {
       mkdirSync(dirname(p), { recursive: true });
-      await copyObject(this.store, sha, p, mode, uid, gid);
+      await copyObject(this.store, sha, p, mode, uid, gid, xattrs);
     }
     this.ok.add(p);
     return p;
@@ -160,7 +178,7 @@ export async function checkoutTree(store: HostStore, tree: string, dest: string,
         symlinkSync(e.target, a);
         applyOwner(a, e.uid, e.gid, true);
       } else {
-        const v = await variants.get(e.content, e.size, linkMode(e.mode), e.uid, e.gid);
+        const v = await variants.get(e.content, e.size, linkMode(e.mode), e.uid, e.gid, false, e.xattrs);
         linkSync(v, a);
         res.index[p] = lstatSync(a).ino;
         res.files++;

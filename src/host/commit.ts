@@ -7,7 +7,7 @@
  */
 import { createReadStream, lstatSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { collect, putBytesSync, SMALL } from './fastio.js';
-import { linkMode, Variants, zoneOf } from './checkout.js';
+import { linkMode, Variants, xattrFailures, zoneOf } from './checkout.js';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -42,7 +42,7 @@ export async function importTar(store: HostStore, tarPath: string, report: Repor
       if (e.size <= SMALL) {
         const data = await collect(e.body);
         r = putBytesSync(store.cas, data);
-        if (zoneOf(e.path) === 'link') variants.prepare(r.sha256, data, linkMode(meta.mode), e.uid, e.gid);
+        if (zoneOf(e.path) === 'link') variants.prepare(r.sha256, data, linkMode(meta.mode), e.uid, e.gid, xattrs);
       } else r = await store.cas.putStream(e.body, { noSync: true, label: e.path });
       const { sha256, size } = r;
       addPath(root, e.path, { type: 'file', ...meta, size, content: sha256 });
@@ -181,6 +181,7 @@ async function commitLocked(store: HostStore, input: string, opts: CommitOptions
   } else imported = await importTar(store, input, report);
 
   faultPoint('commit', 'objects-imported');
+  for (const f of xattrFailures.splice(0)) report.warn('HOST_XATTR_SKIPPED', `extended attribute not applied to a checkout copy: ${f}`);
   const tree = await writeTree(store.cas, imported.root);
   faultPoint('commit', 'trees-written');
   await syncFs(store.repoDir);

@@ -2,15 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { tempDir } from '../../test/helpers/cli.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { requireTool, tempDir } from '../../test/helpers/cli.js';
 import { isDriftlessError } from '../core/errors.js';
 import { HostStore } from './store.js';
 import { commitImage } from './commit.js';
 import { deploy, finalize, rollback, status } from './deploy.js';
 import { drift, reset } from './drift.js';
 import { fsck } from './fsck.js';
-import { makeKey, sampleTar } from './testing.js';
+import { makeKey, sampleSpec, sampleTar, tarDir, writeRootfs } from './testing.js';
 
 test('commit → deploy → finalize → drift → reset → v2 with /etc merge → rollback', async (t) => {
   const dir = tempDir(t);
@@ -168,4 +168,32 @@ test('health-check.d hooks can refuse a deployment; the sysroot lock waits for a
   await new Promise((r) => other.once('exit', r));
   const again = await store.lock('other', 200);
   await again();
+});
+
+test('xattrs (file capabilities, user.*) are checked out, drift-checked and reset', async (t) => {
+  if (!requireTool(t, 'setfattr', 'getfattr')) return;
+  const dir = tempDir(t);
+  const key = await makeKey();
+  const rootfs = join(dir, 'rootfs');
+  writeRootfs(rootfs, sampleSpec(1));
+  const ping = join(rootfs, 'usr/bin/ping');
+  await fsp.writeFile(ping, 'ping\n', { mode: 0o755 });
+  const set = (args: string[]) => assert.equal(spawnSync('setfattr', args).status, 0, `setfattr ${args.join(' ')}`);
+  set(['-n', 'user.origin', '-v', 'sample', ping]);
+  const canCap = spawnSync('setfattr', ['-n', 'security.capability', '-v', '0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=', ping]).status === 0;
+  tarDir(rootfs, join(dir, 'x.tar'), true);
+  const store = await HostStore.init(join(dir, 's'), [{ name: 'k', armored: key.public }]);
+  await commitImage(store, join(dir, 'x.tar'), { ref: 'x86_64/stable', secretKey: key.secret });
+  await deploy(store, 'x86_64/stable');
+  await finalize(store);
+  const deployed = join((await status(store))[0]!.path, 'usr/bin/ping');
+  const dump = spawnSync('getfattr', ['-d', '-m', '-', deployed], { encoding: 'utf8' }).stdout;
+  assert.match(dump, /user\.origin="sample"/);
+  if (canCap) assert.match(dump, /security\.capability/);
+  assert.deepEqual((await drift(store)).changes, []);
+  set(['-x', 'user.origin', deployed]);
+  assert.deepEqual((await drift(store)).changes, [{ path: '/usr/bin/ping', kind: 'metadata', what: ['xattrs'] }]);
+  await reset(store);
+  assert.deepEqual((await drift(store)).changes, []);
+  assert.match(spawnSync('getfattr', ['-d', deployed], { encoding: 'utf8' }).stdout, /user\.origin="sample"/);
 });

@@ -18,7 +18,7 @@ import { silentReport, type Report } from '../core/report.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { faultPoint, syncOpts } from './faults.js';
 import { readState, writeState, statusEntries, type HostState, type StatusEntry } from './state.js';
-import { checkoutTree, copyObject, removeTree, writeEtc } from './checkout.js';
+import { checkoutTree, copyObject, removeTree, writeEtc, xattrFailures } from './checkout.js';
 import { etcDigest, etcFromDisk, etcFromTree, mergeEtc, type EtcConflict, type EtcItem } from './etc-merge.js';
 import { subtreeAt, walkTree } from './tree.js';
 import { syncFs } from './commit.js';
@@ -106,6 +106,7 @@ async function deployLocked(store: HostStore, refOrCommit: string, opts: DeployO
 
     const co = await checkoutTree(store, commit.tree, tmp, () => faultPoint('deploy', 'checkout-dir'));
     faultPoint('deploy', 'after-checkout');
+    for (const f of xattrFailures.splice(0)) report.warn('HOST_XATTR_SKIPPED', `extended attribute not applied: ${f}`);
 
     // /etc: three-way merge against the booted deployment
     const newDef = await etcFromTree(store.cas, commit.tree);

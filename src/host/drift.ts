@@ -20,6 +20,7 @@ import { canOwn } from './etc-merge.js';
 import { splitPath, walkTree } from './tree.js';
 import { withLock, type HostStore } from './store.js';
 import { faultPoint } from './faults.js';
+import { managed, readXattrsTree, sameXattrs, setXattrs } from './xattrs.js';
 
 export type DriftKind = 'added' | 'removed' | 'modified' | 'metadata';
 
@@ -38,6 +39,7 @@ interface Expect {
   sha?: string;
   size?: number;
   target?: string;
+  xattrs?: Record<string, string>;
   zone: 'etc' | 'link';
 }
 
@@ -60,7 +62,9 @@ async function expectation(store: HostStore, meta: DeploymentMeta): Promise<Map<
   for await (const it of walkTree(store.cas, commit.tree, skip)) {
     const e = it.entry;
     if (e.type === 'dir') out.set(it.path, { type: 'dir', mode: dirMode(it.path, it.meta!.mode), uid: it.meta!.uid, gid: it.meta!.gid, zone: 'link' });
-    else if (e.type === 'file') out.set(it.path, { type: 'file', mode: linkMode(e.mode), uid: e.uid, gid: e.gid, sha: e.content, size: e.size, zone: 'link' });
+    else if (e.type === 'file') {
+      out.set(it.path, { type: 'file', mode: linkMode(e.mode), uid: e.uid, gid: e.gid, sha: e.content, size: e.size, xattrs: managed(e.xattrs), zone: 'link' });
+    }
     else out.set(it.path, { type: 'symlink', mode: 0o777, uid: e.uid, gid: e.gid, target: e.target, zone: 'link' });
   }
   for (const [p, it] of meta.etc) out.set(p, { ...it, mode: it.mode & 0o7777, zone: 'etc' });
@@ -125,6 +129,7 @@ async function compare(store: HostStore, meta: DeploymentMeta, full: boolean) {
   const root = join(store.deployDir, meta.id);
   const exp = await expectation(store, meta);
   const act = await scanDisk(root);
+  const xmap = readXattrsTree(root);
   const owners = canOwn();
   const changes: DriftChange[] = [];
   let hashed = 0;
@@ -162,9 +167,10 @@ async function compare(store: HostStore, meta: DeploymentMeta, full: boolean) {
     }
     if (e.type !== 'symlink' && a.mode !== e.mode) what.push('mode');
     if (owners && (a.uid !== e.uid || a.gid !== e.gid)) what.push('owner');
+    if (xmap && e.type === 'file' && !sameXattrs(e.xattrs, xmap.get(p))) what.push('xattrs');
     if (what.length) changes.push({ path: p, kind: 'metadata', what });
   }
-  return { changes, hashed, checked: paths.length, exp, act, root };
+  return { changes, hashed, checked: paths.length, exp, act, root, xmap };
 }
 
 /** Compare a deployment with its commit and merged /etc. */
@@ -186,7 +192,7 @@ export async function reset(store: HostStore, opts: ResetOptions = {}): Promise<
     const meta = await pickDeployment(store, opts.deployment);
     const prefix = opts.path === undefined ? '/' : '/' + splitPath(opts.path).join('/');
     const within = (p: string) => prefix === '/' || p === prefix || p.startsWith(prefix + '/');
-    const { changes, exp, root } = await compare(store, meta, opts.full ?? true);
+    const { changes, exp, root, xmap } = await compare(store, meta, opts.full ?? true);
     const todo = changes.filter((c) => within(c.path));
     const variants = new Variants(store);
     const owners = canOwn();
@@ -204,8 +210,12 @@ export async function reset(store: HostStore, opts: ResetOptions = {}): Promise<
       }
       if (!e) continue;
       if (c.kind === 'metadata') {
-        if (e.type !== 'symlink') await fsp.chmod(abs, e.mode);
         if (owners) await fsp.lchown(abs, e.uid, e.gid);
+        if (e.type !== 'symlink') await fsp.chmod(abs, e.mode);
+        if (c.what?.includes('xattrs') || c.what?.includes('owner')) {
+          const err = setXattrs(abs, e.xattrs ?? {}, xmap?.get(c.path) ?? {});
+          if (err) report.warn('HOST_XATTR_SKIPPED', `${c.path}: ${err}`);
+        }
         continue;
       }
       faultPoint('reset', 'restore');
@@ -222,7 +232,7 @@ export async function reset(store: HostStore, opts: ResetOptions = {}): Promise<
           await copyObject(store, e.sha!, abs, e.mode, e.uid, e.gid);
           meta.index[c.path] = (await fsp.lstat(abs)).ino;
         } else {
-          const v = await variants.get(e.sha!, e.size!, e.mode, e.uid, e.gid, true);
+          const v = await variants.get(e.sha!, e.size!, e.mode, e.uid, e.gid, true, e.xattrs);
           await fsp.rm(abs, { force: true });
           await fsp.link(v, abs);
           meta.index[c.path] = (await fsp.lstat(abs)).ino;

@@ -129,7 +129,7 @@ export async function fsck(store: HostStore, opts: { report?: Report } = {}): Pr
   const damaged = new Set(problems.map((p) => p.object).filter((o): o is string => o !== undefined));
   for (const sub of (await fsp.readdir(coDir).catch(() => [] as string[])).sort()) {
     for (const name of (await fsp.readdir(join(coDir, sub)).catch(() => [] as string[])).sort()) {
-      const m = /^([0-9a-f]{64})\.([0-7]+)\.\d+\.\d+$/.exec(name);
+      const m = /^([0-9a-f]{64})\.([0-7]+)\.\d+\.\d+(\.[0-9a-f]{16})?$/.exec(name);
       if (!m) continue; // temp files of an interrupted copy
       const p = join(coDir, sub, name);
       const s = await fsp.lstat(p);

@@ -54,8 +54,9 @@ export function writeRootfs(dir: string, spec: RootfsSpec): void {
 }
 
 /** pax tar of a directory with numeric root owners (system tar). */
-export function tarDir(dir: string, out: string): void {
-  const r = spawnSync('tar', ['--format=pax', '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '-C', dir, '-cf', out, '.'], { encoding: 'utf8' });
+export function tarDir(dir: string, out: string, xattrs = false): void {
+  const x = xattrs ? ['--xattrs', '--xattrs-include=*'] : [];
+  const r = spawnSync('tar', ['--format=pax', ...x, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '-C', dir, '-cf', out, '.'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
 }
 
