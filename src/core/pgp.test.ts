@@ -41,6 +41,11 @@ test('a file with several armored key blocks yields every key (as rpmkeys --impo
   const bundle = readFileSync(key('rpm.org-rsa-2048-test.pub'), 'utf8') + '\n' + readFileSync(key('rpm.org-ed25519-test.pub'), 'utf8');
   const kr = await Keyring.fromArmored([bundle]);
   assert.deepEqual(kr.fingerprints().sort(), ['152bb32fd9ca982797e835cfb0645aec757bf69e', '771b18d3d7baa28734333c424344591e1964c5fc']);
+  // an unreadable block (ML-DSA) does not hide the others when a report collects warnings
+  const report = new CollectingReport();
+  const mixed = await Keyring.fromArmored([readFileSync(key('unknown/rpm.org-v6-mldsa87-test.asc'), 'utf8') + bundle], report);
+  assert.equal(mixed.size, 2);
+  assert.match(report.warnings[0]!.message, /key block 1/);
 });
 
 test('a directory of key files (like /etc/pki/rpm-gpg) loads every readable key', async () => {

@@ -100,25 +100,28 @@ export class Keyring {
     const keys: openpgp.PublicKey[] = [];
     for (const [i, t] of texts.entries()) {
       const label = labels?.[i] ?? `key input ${i + 1}`;
-      try {
-        const parsed: openpgp.Key[] = [];
-        if (isArmored(t)) {
-          // a file may hold several armored blocks (key bundles); openpgp.js reads only the first
-          const text = typeof t === 'string' ? t : Buffer.from(t).toString('utf8');
-          const blocks = text.match(/-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----[\s\S]*?-----END PGP \1 KEY BLOCK-----/g);
-          if (!blocks) throw new Error('no armored key block found');
-          for (const armoredKeys of blocks) parsed.push(...(await openpgp.readKeys({ armoredKeys })));
-        } else {
-          parsed.push(...(await openpgp.readKeys({ binaryKeys: typeof t === 'string' ? Buffer.from(t, 'latin1') : t })));
+      // a file may hold several armored blocks (key bundles); openpgp.js reads only the first,
+      // so each block is read on its own (and one unreadable block does not hide the others)
+      const units: Array<{ armored?: string; binary?: Uint8Array; label: string }> = [];
+      if (isArmored(t)) {
+        const text = typeof t === 'string' ? t : Buffer.from(t).toString('utf8');
+        const blocks = text.match(/-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----[\s\S]*?-----END PGP \1 KEY BLOCK-----/g) ?? [text];
+        blocks.forEach((armored, n) => units.push({ armored, label: blocks.length > 1 ? `${label} (key block ${n + 1})` : label }));
+      } else {
+        units.push({ binary: typeof t === 'string' ? Buffer.from(t, 'latin1') : t, label });
+      }
+      for (const u of units) {
+        try {
+          const parsed = u.armored !== undefined ? await openpgp.readKeys({ armoredKeys: u.armored }) : await openpgp.readKeys({ binaryKeys: u.binary! });
+          for (const k of parsed) keys.push(k.isPrivate() ? k.toPublic() : (k as openpgp.PublicKey));
+        } catch (e) {
+          const err = new DriftlessError('PGP_BAD_KEY', `${u.label}: not a readable OpenPGP key: ${(e as Error).message}`, {
+            cause: e,
+            hint: 'pass an armored ("-----BEGIN PGP PUBLIC KEY BLOCK-----") or binary OpenPGP public key',
+          });
+          if (!report) throw err;
+          report.warn('PGP_BAD_KEY', err.message, { input: u.label });
         }
-        for (const k of parsed) keys.push(k.isPrivate() ? k.toPublic() : (k as openpgp.PublicKey));
-      } catch (e) {
-        const err = new DriftlessError('PGP_BAD_KEY', `${label}: not a readable OpenPGP key: ${(e as Error).message}`, {
-          cause: e,
-          hint: 'pass an armored ("-----BEGIN PGP PUBLIC KEY BLOCK-----") or binary OpenPGP public key',
-        });
-        if (!report) throw err;
-        report.warn('PGP_BAD_KEY', err.message, { input: label });
       }
     }
     return new Keyring(keys);
