@@ -167,6 +167,9 @@ export async function readMetaCache(dir: string, repomdSha256: string, parts: st
   try {
     const r = decodeMetaCache(buf, `${repomdSha256}:${parts.join(',')}`);
     report.info('REPO_CACHE_HIT', `parsed metadata loaded from ${path}`, { path });
+    // mark it used so `cache gc --max-age` keeps entries that are read every day (best effort)
+    const now = new Date();
+    await fsp.utimes(path, now, now).catch(() => undefined);
     return r;
   } catch (e) {
     if ((e as Error).message === 'version') {
