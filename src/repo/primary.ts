@@ -33,6 +33,16 @@ export function rpmmdEvr(epoch: string | undefined, ver: string | undefined, rel
   return rel === undefined || rel === '' ? e + v : `${e}${v}-${rel}`;
 }
 
+// One-entry memo: consecutive entries often share an EVR (name and name(x86-64) provides, ...).
+let lastE: string | undefined, lastV: string | undefined, lastR: string | undefined, lastEvr = '';
+function cachedEvr(e: string | undefined, v: string | undefined, r: string | undefined): string {
+  if (v === lastV && r === lastR && e === lastE) return lastEvr;
+  lastE = e;
+  lastV = v;
+  lastR = r;
+  return (lastEvr = rpmmdEvr(e, v, r));
+}
+
 /** Parse a dependency `<rpm:entry>` element's attributes. */
 export function rpmmdDependency(a: Record<string, string>, intern: Interner): Dependency {
   const name = intern.get(a.name ?? '');
@@ -45,7 +55,7 @@ export function rpmmdDependency(a: Record<string, string>, intern: Interner): De
         hint: 'rpm-md flags are EQ, LT, LE, GT, GE',
       });
     }
-    const evr = rpmmdEvr(a.epoch, a.ver, a.rel);
+    const evr = cachedEvr(a.epoch, a.ver, a.rel);
     if (evr !== '') return pre ? { name, op, evr, pre } : { name, op, evr };
   }
   return pre ? { name, pre } : { name };
