@@ -71,9 +71,9 @@ test('updateinfo reads like libdnf (hawkey)', async (t) => {
   const dir = tempDir(t);
   const repo = join(dir, 'repo');
   for (const f of ['hello-2.0-1.x86_64.rpm', 'foo-1.0-1.noarch.rpm']) cpSync(join(fixtures, 'rpm/RPMS', f), join(repo, f));
-  assert.equal(run('createrepo_c', ['--quiet', repo]).status, 0);
+  assert.equal(run('createrepo_c', ['--quiet', '--general-compress-type=gz', repo]).status, 0);
   writeFileSync(join(dir, 'updateinfo.xml'), UPDATEINFO);
-  const m = run('modifyrepo_c', ['--mdtype=updateinfo', join(dir, 'updateinfo.xml'), join(repo, 'repodata')]);
+  const m = run('modifyrepo_c', ['--mdtype=updateinfo', '--compress-type=gz', join(dir, 'updateinfo.xml'), join(repo, 'repodata')]);
   assert.equal(m.status, 0, m.stderr);
   assert.ok(readdirSync(join(repo, 'repodata')).some((n) => n.includes('updateinfo')));
   const o = spawnSync(SYSTEM_PYTHON, ['-c', ORACLE, repo, join(dir, 'hawkey')], { encoding: 'utf8' });
