@@ -35,6 +35,8 @@ export interface Rule {
   job?: number;
   /** For learnt rules: the rules it was derived from. */
   why?: number[];
+  /** A learnt rule of an earlier run: never used again. */
+  dead?: boolean;
 }
 
 export class RuleSet {

@@ -51,7 +51,7 @@ export class Sat {
       b.set(this.w2);
       this.w2 = b;
     }
-    if (r.disabled || r.lits.length < 2) return;
+    if (r.dead || r.lits.length < 2) return;
     // watch two literals that are not false if possible
     const lits = r.lits;
     let a = -1;
@@ -99,7 +99,10 @@ export class Sat {
       for (let k = 0; k < wl.length; k++) {
         const ri = wl[k]!;
         const r = rules[ri]!;
-        if (r.disabled) continue; // drop watch of disabled rule
+        if (r.disabled) {
+          if (!r.dead) wl[j++] = ri; // keep: the rule may be enabled again
+          continue;
+        }
         const lits = r.lits;
         let my = this.w1[ri]!;
         let other = this.w2[ri]!;
@@ -109,13 +112,18 @@ export class Sat {
           const t = my; my = other; other = t;
           first = false;
         }
-        const ov = this.litValue(lits[other]!);
+        const ol = lits[other]!;
+        const odv = this.dm[ol > 0 ? ol : -ol]!;
+        const ov = odv === 0 ? 0 : (odv > 0) === (ol > 0) ? 1 : -1;
         if (ov === 1) { wl[j++] = ri; continue; }
         // look for a new literal to watch
         let found = -1;
+        const dm = this.dm;
         for (let m = 0; m < lits.length; m++) {
           if (m === my || m === other) continue;
-          if (this.litValue(lits[m]!) >= 0) { found = m; break; }
+          const l = lits[m]!;
+          const v = dm[l > 0 ? l : -l]!;
+          if (v === 0 || (v > 0) === (l > 0)) { found = m; break; }
         }
         if (found >= 0) {
           if (first) this.w1[ri] = found;

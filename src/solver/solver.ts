@@ -698,10 +698,13 @@ export class Solver implements PolicyState, SolverSetup {
   resetSat(): void {
     // drop learnt rules, start from scratch
     const rs = this.rules.rules;
-    while (rs.length && rs[rs.length - 1]!.cls === RuleClass.LEARNT) rs.pop();
+    // learnt rules depend on the rules enabled when they were learnt: retire them
+    for (let i = rs.length - 1; i >= 1 && rs[i]!.cls === RuleClass.LEARNT && !rs[i]!.dead; i--) {
+      rs[i]!.dead = true;
+      rs[i]!.disabled = true;
+    }
     if (this.sat && this.sat.nvars === this.pool.solvables.length && !this.satShared) {
       this.sat.reset();
-      this.sat.rebuildWatches();
     } else {
       this.sat = new Sat(this.pool.solvables.length, this.rules);
       this.satShared = false;
