@@ -45,8 +45,13 @@ class TableBuilder {
 export type Sections = Map<number, Uint8Array[]>;
 export const SEC_HOT = 1, SEC_COLS = 2, SEC_DEPS = 3, SEC_FILES = 4, SEC_FILESTR = 6, SEC_COLD = 7;
 
-/** Encode packages into column sections. */
+/** Encode packages into column sections (a clean store built while parsing is written as it is). */
 export function encodeColumns(pk: readonly PackageMeta[]): Sections {
+  const first = pk.length ? CachedPackage.storeOf(pk[0]!) : undefined;
+  if (first?.[0].sections && pk.every((p, i) => {
+    const si = CachedPackage.storeOf(p);
+    return si !== undefined && si[0] === first[0] && si[1] === i;
+  }) && first[0].hotCols[0]!.length === pk.length) return first[0].sections();
   const hot = new TableBuilder();
   const files = new TableBuilder();
   const cold = new TableBuilder();
@@ -94,14 +99,147 @@ export function encodeColumns(pk: readonly PackageMeta[]): Sections {
   ]);
 }
 
+/** Hot string fields (column index in the HOT table). */
+export const Hot = { Name: 0, Version: 1, Release: 2, Arch: 3, LocHref: 4, LocBase: 5, CkType: 6, CkValue: 7 } as const;
+export type Hot = (typeof Hot)[keyof typeof Hot];
+/** Cold string fields. */
+export const Cold = { Summary: 0, Description: 1, Url: 2, License: 3, Vendor: 4, Group: 5, Packager: 6, Buildhost: 7, Sourcerpm: 8 } as const;
+export type Cold = (typeof Cold)[keyof typeof Cold];
+/** Numeric fields. */
+export const Num = { Epoch: 0, Buildtime: 1, Filetime: 2, SizePackage: 3, SizeInstalled: 4, SizeArchive: 5, HdrStart: 6, HdrEnd: 7 } as const;
+export type Num = (typeof Num)[keyof typeof Num];
+
+/**
+ * Builds the column store directly while a parser streams packages (no per-dependency objects):
+ * `begin()`, setters and `dep()`/`file()` calls, `end()` per package, then `finish()`.
+ */
+export class ColumnBuilder {
+  private readonly hot = new TableBuilder();
+  private readonly files = new TableBuilder();
+  private readonly cold = new TableBuilder();
+  private readonly hotCols: number[][] = Array.from({ length: HOT_FIELDS }, () => []);
+  private readonly coldCols: number[][] = Array.from({ length: COLD_FIELDS }, () => []);
+  private readonly numCols: number[][] = Array.from({ length: NUM_FIELDS }, () => []);
+  private readonly depCounts: number[] = [];
+  private readonly depNames: number[] = [];
+  private readonly depEvrs: number[] = [];
+  private readonly depFlags: number[] = [];
+  private readonly fileCounts: number[] = [];
+  private readonly filePaths: number[] = [];
+  private readonly fileTypes: number[] = [];
+  /** Per-kind dependency triples of the current package (flushed in DEP_KINDS order). */
+  private readonly pending: number[][] = Array.from({ length: NK }, () => []);
+  private lastEvr: string | undefined;
+  private lastEvrIdx = 0;
+  n = 0;
+
+  begin(): void {
+    for (const c of this.hotCols) c.push(0);
+    for (const c of this.coldCols) c.push(0);
+    for (const c of this.numCols) c.push(NaN);
+    this.numCols[Num.Epoch]![this.n] = 0;
+    this.fileCounts.push(0);
+  }
+  hotField(f: Hot, v: string | undefined): void {
+    this.hotCols[f]![this.n] = this.hot.add(v);
+  }
+  hotFieldValue(f: Hot): string | undefined {
+    return this.hot.strings[this.hotCols[f]![this.n]!] || undefined;
+  }
+  coldField(f: Cold, v: string | undefined): void {
+    this.coldCols[f]![this.n] = this.cold.add(v);
+  }
+  num(f: Num, v: number | undefined): void {
+    this.numCols[f]![this.n] = v === undefined ? NaN : v;
+  }
+  /** Add a dependency of kind index `k` (DEP_KINDS order). */
+  dep(k: number, name: string, op: DepOp | undefined, evr: string | undefined, pre: boolean): void {
+    let evrIdx = 0;
+    if (op !== undefined && evr !== undefined) {
+      if (evr === this.lastEvr) evrIdx = this.lastEvrIdx;
+      else {
+        evrIdx = this.hot.add(evr);
+        this.lastEvr = evr;
+        this.lastEvrIdx = evrIdx;
+      }
+    }
+    this.pending[k]!.push(this.hot.add(name), evrIdx, (op === undefined ? 0 : OP_CODE.get(op)!) | (pre ? PRE_BIT : 0));
+  }
+  file(path: string, type: string | undefined): void {
+    this.filePaths.push(this.files.add(path));
+    this.fileTypes.push(type === 'dir' ? 1 : type === 'ghost' ? 2 : 0);
+    this.fileCounts[this.n]!++;
+  }
+  end(): void {
+    for (let k = 0; k < NK; k++) {
+      const q = this.pending[k]!;
+      this.depCounts.push(q.length / 3);
+      for (let j = 0; j < q.length; j += 3) {
+        this.depNames.push(q[j]!);
+        this.depEvrs.push(q[j + 1]!);
+        this.depFlags.push(q[j + 2]!);
+      }
+      q.length = 0;
+    }
+    this.n++;
+  }
+  /** Drop the package begun last (before `end()`). */
+  abort(): void {
+    for (const c of [...this.hotCols, ...this.coldCols, ...this.numCols]) c.length = this.n;
+    const files = this.fileCounts.pop() ?? 0;
+    this.filePaths.length -= files;
+    this.fileTypes.length -= files;
+    for (const q of this.pending) q.length = 0;
+  }
+  /** The packages, backed by the built store (which can be written to the cache without re-encoding). */
+  finish(): PackageMeta[] {
+    const n = this.n;
+    const st = new Store();
+    st.hot = new ArrayStrings(this.hot.strings);
+    st.files = new ArrayStrings(this.files.strings);
+    st.cold = new ArrayStrings(this.cold.strings);
+    st.hotCols = this.hotCols.map((c) => Uint32Array.from(c));
+    st.coldCols = this.coldCols.map((c) => Uint32Array.from(c));
+    st.numCols = this.numCols.map((c) => Float64Array.from(c));
+    const depCounts = Uint32Array.from(this.depCounts);
+    st.depStart = new Uint32Array(n * NK + 1);
+    for (let i = 0; i < depCounts.length; i++) st.depStart[i + 1] = st.depStart[i]! + depCounts[i]!;
+    st.depNames = Uint32Array.from(this.depNames);
+    st.depEvrs = Uint32Array.from(this.depEvrs);
+    st.depFlags = Uint8Array.from(this.depFlags);
+    const fileCounts = Uint32Array.from(this.fileCounts);
+    st.fileStart = new Uint32Array(n + 1);
+    for (let i = 0; i < n; i++) st.fileStart[i + 1] = st.fileStart[i]! + fileCounts[i]!;
+    st.filePaths = Uint32Array.from(this.filePaths);
+    st.fileTypes = Uint8Array.from(this.fileTypes);
+    const { hot, files, cold } = this;
+    st.sections = () => new Map([
+      [SEC_HOT, hot.encode()],
+      [SEC_FILESTR, files.encode()],
+      [SEC_COLD, cold.encode()],
+      [SEC_COLS, [new Uint8Array(Uint32Array.from([n]).buffer), ...st.hotCols.map(bytesOf), ...st.coldCols.map(bytesOf), ...st.numCols.map(bytesOf)]],
+      [SEC_DEPS, [bytesOf(depCounts), bytesOf(st.depNames), bytesOf(st.depEvrs), st.depFlags]],
+      [SEC_FILES, [bytesOf(fileCounts), bytesOf(st.filePaths), st.fileTypes]],
+    ]);
+    const out: PackageMeta[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = new CachedPackage(st, i);
+    return out;
+  }
+}
+
 /** Thrown for structurally invalid column data (the cache treats it as corrupt). */
 export class ColumnsCorrupt extends Error {}
 function need(c: boolean, why: string): asserts c {
   if (!c) throw new ColumnsCorrupt(why);
 }
 
+interface Strings {
+  readonly count: number;
+  get(i: number): string | undefined;
+}
+
 /** A NUL-joined string table, split on first use. */
-class StringTable {
+class StringTable implements Strings {
   private strings?: string[];
   constructor(private readonly ab: ArrayBuffer, private readonly at: number, private readonly len: number) {
     need(len >= 8, 'string table');
@@ -122,18 +260,34 @@ class StringTable {
     need(s !== undefined, 'string index');
     return s;
   }
-  /** Check every index in `idx` is in range (done once at load, so later lazy access cannot fail). */
-  check(idx: Uint32Array): void {
-    const c = this.count;
-    for (let i = 0; i < idx.length; i++) need(idx[i]! < c, 'string index');
+}
+
+/** Check every index in `idx` is in range (done once at load, so later lazy access cannot fail). */
+function checkIndices(t: Strings, idx: Uint32Array): void {
+  const c = t.count;
+  for (let i = 0; i < idx.length; i++) need(idx[i]! < c, 'string index');
+}
+
+/** Strings already in memory (a table built while parsing). */
+class ArrayStrings implements Strings {
+  constructor(private readonly strings: string[]) {}
+  get count(): number {
+    return this.strings.length;
+  }
+  get(i: number): string | undefined {
+    return i === 0 ? undefined : this.strings[i];
   }
 }
 
 /** The decoded column store; CachedPackage objects read from it. */
 class Store {
-  hot!: StringTable;
-  files!: StringTable;
-  cold!: StringTable;
+  hot!: Strings;
+  files!: Strings;
+  cold!: Strings;
+  /** Set when a package was modified after the store was built (the store no longer describes them). */
+  dirty = false;
+  /** Sections to write this store back out unchanged (stores built while parsing). */
+  sections?: () => Sections;
   hotCols: Uint32Array[] = [];
   coldCols: Uint32Array[] = [];
   numCols: Float64Array[] = [];
@@ -183,11 +337,11 @@ export function decodeColumns(ab: ArrayBuffer, get: (id: number) => [number, num
   need(off - fAt + pad8(4 * nf) + nf <= fLen, 'files');
   st.filePaths = new Uint32Array(ab, off, nf);
   st.fileTypes = new Uint8Array(ab, pad8(off + 4 * nf), nf);
-  for (const c of st.hotCols) st.hot.check(c);
-  for (const c of st.coldCols) st.cold.check(c);
-  st.hot.check(st.depNames);
-  st.hot.check(st.depEvrs);
-  st.files.check(st.filePaths);
+  for (const c of st.hotCols) checkIndices(st.hot, c);
+  for (const c of st.coldCols) checkIndices(st.cold, c);
+  checkIndices(st.hot, st.depNames);
+  checkIndices(st.hot, st.depEvrs);
+  checkIndices(st.files, st.filePaths);
   for (let i = 0; i < nd; i++) need((st.depFlags[i]! & 0x7f) < OPS.length, 'dep flags');
   const out: PackageMeta[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = new CachedPackage(st, i);
@@ -254,7 +408,16 @@ export class CachedPackage implements PackageMeta {
     return this.#over && k in this.#over ? (this.#over[k] as PackageMeta[K]) : compute();
   }
   #set<K extends keyof PackageMeta>(k: K, v: PackageMeta[K]): void {
+    this.#st.dirty = true;
     (this.#over ??= {})[k] = v;
+  }
+  #setDep(k: DepKind, v: Dependency[]): void {
+    this.#st.dirty = true;
+    this.#d()[k] = v;
+  }
+  /** The store and index behind a package, when it is a clean CachedPackage. */
+  static storeOf(p: PackageMeta): [Store, number] | undefined {
+    return p instanceof CachedPackage && !p.#st.dirty ? [p.#st, p.#i] : undefined;
   }
   get summary() { return this.#o('summary', () => this.#cold(0)); }
   set summary(v) { this.#set('summary', v); }
@@ -310,21 +473,21 @@ export class CachedPackage implements PackageMeta {
   }
   set headerRange(v) { this.#set('headerRange', v); }
   get provides() { return this.#d().provides; }
-  set provides(v) { this.#d().provides = v; }
+  set provides(v) { this.#setDep('provides', v); }
   get requires() { return this.#d().requires; }
-  set requires(v) { this.#d().requires = v; }
+  set requires(v) { this.#setDep('requires', v); }
   get conflicts() { return this.#d().conflicts; }
-  set conflicts(v) { this.#d().conflicts = v; }
+  set conflicts(v) { this.#setDep('conflicts', v); }
   get obsoletes() { return this.#d().obsoletes; }
-  set obsoletes(v) { this.#d().obsoletes = v; }
+  set obsoletes(v) { this.#setDep('obsoletes', v); }
   get recommends() { return this.#d().recommends; }
-  set recommends(v) { this.#d().recommends = v; }
+  set recommends(v) { this.#setDep('recommends', v); }
   get suggests() { return this.#d().suggests; }
-  set suggests(v) { this.#d().suggests = v; }
+  set suggests(v) { this.#setDep('suggests', v); }
   get supplements() { return this.#d().supplements; }
-  set supplements(v) { this.#d().supplements = v; }
+  set supplements(v) { this.#setDep('supplements', v); }
   get enhances() { return this.#d().enhances; }
-  set enhances(v) { this.#d().enhances = v; }
+  set enhances(v) { this.#setDep('enhances', v); }
   get files(): PackageFileEntry[] {
     if (this.#files) return this.#files;
     const st = this.#st;
@@ -338,7 +501,10 @@ export class CachedPackage implements PackageMeta {
     }
     return (this.#files = out);
   }
-  set files(v) { this.#files = v; }
+  set files(v) {
+    this.#st.dirty = true;
+    this.#files = v;
+  }
 
   /** A plain PackageMeta (what the XML parser would have produced). */
   toPlain(): PackageMeta {

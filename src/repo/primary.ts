@@ -9,22 +9,13 @@
  * pre-requirement.
  */
 import { DriftlessError } from '../core/errors.js';
-import type { Dependency, DepKind, DepOp, PackageMeta } from '../rpm/metadata.js';
-import { emptyPackageMeta } from '../rpm/metadata.js';
+import type { Dependency, DepOp, PackageMeta } from '../rpm/metadata.js';
+import { DEP_KINDS } from '../rpm/metadata.js';
+import { Cold, ColumnBuilder, Hot, Num } from './columns.js';
 import { Interner, parseXmlStream } from './xmlstream.js';
 
 const RPMMD_OPS: Record<string, DepOp> = Object.assign(Object.create(null) as Record<string, DepOp>, { EQ: '=', LT: '<', LE: '<=', GT: '>', GE: '>=' });
 
-const DEP_SECTIONS: Record<string, DepKind> = Object.assign(Object.create(null) as Record<string, DepKind>, {
-  provides: 'provides',
-  requires: 'requires',
-  conflicts: 'conflicts',
-  obsoletes: 'obsoletes',
-  recommends: 'recommends',
-  suggests: 'suggests',
-  supplements: 'supplements',
-  enhances: 'enhances',
-});
 
 /** `[epoch:]ver[-rel]` from rpm-md attributes; epoch "0" or empty is omitted. */
 export function rpmmdEvr(epoch: string | undefined, ver: string | undefined, rel: string | undefined): string {
@@ -74,34 +65,60 @@ function num(s: string | undefined): number | undefined {
 }
 
 export interface PrimaryResult {
+  /** The packages (CachedPackage objects over a column store; dependencies decoded on access). */
   packages: PackageMeta[];
   /** The `packages="N"` count the document announces, when present. */
   declaredCount?: number;
 }
 
-/** Stream-parse primary.xml. Throws REPO_BAD_XML / REPO_BAD_METADATA on malformed input. */
+const KIND_INDEX: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(DEP_KINDS.map((k, i) => [k, i])));
+const COLD_TEXT: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, {
+  packager: Cold.Packager, url: Cold.Url, license: Cold.License, vendor: Cold.Vendor, group: Cold.Group, buildhost: Cold.Buildhost, sourcerpm: Cold.Sourcerpm,
+});
+
+/**
+ * Stream-parse primary.xml straight into a column store (no object per dependency while
+ * parsing). Throws REPO_BAD_XML / REPO_BAD_METADATA on malformed input.
+ */
 export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: string, intern = new Interner()): Promise<PrimaryResult> {
-  const packages: PackageMeta[] = [];
+  const b = new ColumnBuilder();
   let declaredCount: number | undefined;
-  let cur: PackageMeta | undefined;
-  let deps: Dependency[] | undefined;
+  let inPackage = false;
+  let kind = -1;
   let inFormat = false;
   let sawRoot = false;
   let fileType: string | undefined;
+  void intern; // the column store interns every string itself
   await parseXmlStream(chunks, label, {
     open(name, a) {
-      if (!cur) {
+      if (!inPackage) {
         if (name === 'package') {
-          cur = emptyPackageMeta('', { version: '', release: '', arch: '' });
-          if (a.type && a.type !== 'rpm') (cur as PackageMeta & { type?: string }).type = a.type;
+          inPackage = true;
+          b.begin();
         } else if (name === 'metadata') {
           sawRoot = true;
           declaredCount = num(a.packages);
         }
         return;
       }
-      if (deps) {
-        if (name === 'entry') deps.push(rpmmdDependency(a, intern));
+      if (kind >= 0) {
+        if (name === 'entry') {
+          const flags = a.flags;
+          const pre = a.pre === '1' || a.pre === 'true';
+          let op: DepOp | undefined;
+          let evr: string | undefined;
+          if (flags !== undefined && flags !== '') {
+            op = RPMMD_OPS[flags];
+            if (op === undefined) {
+              throw new DriftlessError('REPO_BAD_METADATA', `${label}: unknown dependency flags "${flags}" on "${a.name}"`, {
+                hint: 'rpm-md flags are EQ, LT, LE, GT, GE',
+              });
+            }
+            evr = cachedEvr(a.epoch, a.ver, a.rel);
+            if (evr === '') op = undefined;
+          }
+          b.dep(kind, a.name ?? '', op, evr, pre);
+        }
         return;
       }
       switch (name) {
@@ -109,71 +126,74 @@ export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: str
           inFormat = true;
           break;
         case 'version':
-          cur.epoch = parseEpoch(a.epoch, label);
-          cur.version = intern.get(a.ver ?? '');
-          cur.release = intern.get(a.rel ?? '');
+          b.num(Num.Epoch, parseEpoch(a.epoch, label));
+          b.hotField(Hot.Version, a.ver ?? '');
+          b.hotField(Hot.Release, a.rel ?? '');
           break;
         case 'checksum':
-          cur.checksum = { type: intern.get(a.type ?? ''), value: '' };
+          b.hotField(Hot.CkType, a.type ?? '');
+          b.hotField(Hot.CkValue, '');
           break;
         case 'time':
-          cur.filetime = num(a.file);
-          cur.buildtime = num(a.build);
+          b.num(Num.Filetime, num(a.file));
+          b.num(Num.Buildtime, num(a.build));
           break;
         case 'size':
-          cur.size = { package: num(a.package), installed: num(a.installed), archive: num(a.archive) };
+          b.num(Num.SizePackage, num(a.package));
+          b.num(Num.SizeInstalled, num(a.installed));
+          b.num(Num.SizeArchive, num(a.archive));
           break;
         case 'location':
-          cur.location = { href: a.href ?? '' };
-          if (a['xml:base']) cur.location.base = intern.get(a['xml:base']);
+          b.hotField(Hot.LocHref, a.href ?? '');
+          if (a['xml:base']) b.hotField(Hot.LocBase, a['xml:base']);
           break;
         case 'file':
           fileType = a.type;
           break;
         case 'header-range':
-          cur.headerRange = { start: num(a.start) ?? 0, end: num(a.end) ?? 0 };
+          b.num(Num.HdrStart, num(a.start) ?? 0);
+          b.num(Num.HdrEnd, num(a.end) ?? 0);
           break;
         default:
           if (inFormat) {
-            const kind = DEP_SECTIONS[name];
-            if (kind) deps = cur[kind];
+            const k = KIND_INDEX[name];
+            if (k !== undefined) kind = k;
           }
       }
     },
     close(name, text) {
-      if (!cur) return;
-      if (deps) {
-        if (name !== 'entry' && DEP_SECTIONS[name]) deps = undefined;
+      if (!inPackage) return;
+      if (kind >= 0) {
+        if (name !== 'entry' && KIND_INDEX[name] !== undefined) kind = -1;
         return;
       }
       switch (name) {
         case 'package':
-          if (!cur.name) throw new DriftlessError('REPO_BAD_METADATA', `${label}: package #${packages.length + 1} has no name`);
-          packages.push(cur);
-          cur = undefined;
+          if (!b.hotFieldValue(Hot.Name)) {
+            throw new DriftlessError('REPO_BAD_METADATA', `${label}: package #${b.n + 1} has no name`, { path: label });
+          }
+          b.end();
+          inPackage = false;
           inFormat = false;
           break;
-        case 'name': cur.name = intern.get(text); break;
-        case 'arch': cur.arch = intern.get(text); break;
-        case 'checksum': if (cur.checksum) cur.checksum.value = text.trim(); break;
-        case 'summary': cur.summary = text; break;
-        case 'description': cur.description = text; break;
-        case 'packager': if (text) cur.packager = intern.get(text); break;
-        case 'url': if (text) cur.url = intern.get(text); break;
-        case 'license': if (text) cur.license = intern.get(text); break;
-        case 'vendor': if (text) cur.vendor = intern.get(text); break;
-        case 'group': if (text) cur.group = intern.get(text); break;
-        case 'buildhost': if (text) cur.buildhost = intern.get(text); break;
-        case 'sourcerpm': if (text) cur.sourcerpm = text; break;
+        case 'name': b.hotField(Hot.Name, text); break;
+        case 'arch': b.hotField(Hot.Arch, text); break;
+        case 'checksum': b.hotField(Hot.CkValue, text.trim()); break;
+        case 'summary': b.coldField(Cold.Summary, text); break;
+        case 'description': b.coldField(Cold.Description, text); break;
         case 'format': inFormat = false; break;
         case 'file':
-          if (inFormat) cur.files.push(fileEntry(text, fileType));
+          if (inFormat) b.file(text, fileType);
           break;
+        default: {
+          const c = COLD_TEXT[name];
+          if (c !== undefined && text) b.coldField(c as Cold, text);
+        }
       }
     },
   });
   if (!sawRoot) throw new DriftlessError('REPO_BAD_METADATA', `${label}: not a primary.xml document (no <metadata> root)`, { path: label });
-  return { packages, declaredCount };
+  return { packages: b.finish(), declaredCount };
 }
 
 /** A file entry from `<file [type="dir|ghost"]>path</file>`. */
