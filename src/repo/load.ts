@@ -271,7 +271,7 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
   }
   const intern = new Interner();
   const prog = report.progress(`repo:${source.location}`, `loading ${source.location}`);
-  const primary = await readVerified(source, primaryRec, (c, label) => parsePrimary(c, label, intern), opts);
+  const primary = await readVerified(source, primaryRec, parsePrimary, opts);
   const packages = primary.packages;
   if (primary.declaredCount !== undefined && primary.declaredCount !== packages.length) {
     report.warn('REPO_PACKAGE_COUNT_MISMATCH', `${source.location}: primary.xml announces ${primary.declaredCount} packages but lists ${packages.length}`);

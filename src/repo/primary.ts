@@ -1,5 +1,6 @@
 /**
- * primary.xml reader: one PackageMeta per `<package>`, streamed, with repeated strings interned.
+ * primary.xml reader: one PackageMeta per `<package>`, streamed into a column store
+ * (columns.ts) whose string tables intern every repeated string.
  *
  *   const pkgs = await parsePrimary(decompressedChunks, 'primary.xml.gz');
  *
@@ -9,13 +10,12 @@
  * pre-requirement.
  */
 import { DriftlessError } from '../core/errors.js';
-import type { Dependency, DepOp, PackageMeta } from '../rpm/metadata.js';
+import type { DepOp, PackageMeta } from '../rpm/metadata.js';
 import { DEP_KINDS } from '../rpm/metadata.js';
 import { Cold, ColumnBuilder, Hot, Num } from './columns.js';
-import { Interner, parseXmlStream } from './xmlstream.js';
+import { parseXmlStream } from './xmlstream.js';
 
 const RPMMD_OPS: Record<string, DepOp> = Object.assign(Object.create(null) as Record<string, DepOp>, { EQ: '=', LT: '<', LE: '<=', GT: '>', GE: '>=' });
-
 
 /** `[epoch:]ver[-rel]` from rpm-md attributes; epoch "0" or empty is omitted. */
 export function rpmmdEvr(epoch: string | undefined, ver: string | undefined, rel: string | undefined): string {
@@ -32,24 +32,6 @@ function cachedEvr(e: string | undefined, v: string | undefined, r: string | und
   lastV = v;
   lastR = r;
   return (lastEvr = rpmmdEvr(e, v, r));
-}
-
-/** Parse a dependency `<rpm:entry>` element's attributes. */
-export function rpmmdDependency(a: Record<string, string>, intern: Interner): Dependency {
-  const name = intern.get(a.name ?? '');
-  const flags = a.flags;
-  const pre = a.pre === '1' || a.pre === 'true';
-  if (flags !== undefined && flags !== '') {
-    const op = RPMMD_OPS[flags];
-    if (op === undefined) {
-      throw new DriftlessError('REPO_BAD_METADATA', `unknown dependency flags "${flags}" on "${a.name}"`, {
-        hint: 'rpm-md flags are EQ, LT, LE, GT, GE',
-      });
-    }
-    const evr = cachedEvr(a.epoch, a.ver, a.rel);
-    if (evr !== '') return pre ? { name, op, evr, pre } : { name, op, evr };
-  }
-  return pre ? { name, pre } : { name };
 }
 
 function parseEpoch(e: string | undefined, label: string): number {
@@ -80,7 +62,7 @@ const COLD_TEXT: Record<string, number> = Object.assign(Object.create(null) as R
  * Stream-parse primary.xml straight into a column store (no object per dependency while
  * parsing). Throws REPO_BAD_XML / REPO_BAD_METADATA on malformed input.
  */
-export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: string, intern = new Interner()): Promise<PrimaryResult> {
+export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: string): Promise<PrimaryResult> {
   const b = new ColumnBuilder();
   let declaredCount: number | undefined;
   let inPackage = false;
@@ -88,7 +70,6 @@ export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: str
   let inFormat = false;
   let sawRoot = false;
   let fileType: string | undefined;
-  void intern; // the column store interns every string itself
   await parseXmlStream(chunks, label, {
     open(name, a) {
       if (!inPackage) {
