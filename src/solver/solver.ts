@@ -721,12 +721,20 @@ export class Solver implements PolicyState, SolverSetup {
     return this.setPropagateLearn(level, dq[0]!, disablerules, rule);
   }
 
+  private assertions: number[] | null = null;
+  private assertionsUpTo = 0;
+
   private makeRuleDecisions(disablerules: boolean): number {
     const rs = this.rules.rules;
     if (this.sat.dm[SYSTEMSOLVABLE] === 0) this.sat.decide(SYSTEMSOLVABLE, 1, 0);
-    for (let i = 1; i < rs.length; i++) {
+    if (!this.assertions || this.assertionsUpTo !== rs.length) {
+      this.assertions = [];
+      for (let i = 1; i < rs.length; i++) if (rs[i]!.lits.length === 1) this.assertions.push(i);
+      this.assertionsUpTo = rs.length;
+    }
+    for (const i of this.assertions) {
       const r = rs[i]!;
-      if (r.disabled || r.lits.length !== 1) continue;
+      if (r.disabled) continue;
       const l = r.lits[0]!;
       const v = this.sat.litValue(l);
       if (v === 1) continue;
