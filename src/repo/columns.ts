@@ -36,9 +36,14 @@ class TableBuilder {
     return i;
   }
   encode(): Uint8Array[] {
-    const blob = Buffer.from(this.strings.join('\0'), 'utf8');
-    return [new Uint8Array(Uint32Array.from([this.strings.length, blob.length]).buffer), blob];
+    return encodeStrings(this.strings);
   }
+}
+
+/** A string table section: u32 count | u32 bytes | NUL-joined UTF-8. */
+function encodeStrings(strings: readonly string[]): Uint8Array[] {
+  const blob = Buffer.from(strings.join('\0'), 'utf8');
+  return [new Uint8Array(Uint32Array.from([strings.length, blob.length]).buffer), blob];
 }
 
 /** Section id → parts (each part 8-byte aligned inside its section). */
@@ -212,11 +217,12 @@ export class ColumnBuilder {
     for (let i = 0; i < n; i++) st.fileStart[i + 1] = st.fileStart[i]! + fileCounts[i]!;
     st.filePaths = Uint32Array.from(this.filePaths);
     st.fileTypes = Uint8Array.from(this.fileTypes);
-    const { hot, files, cold } = this;
+    // capture the string arrays only: the interning maps can be garbage-collected
+    const [hot, files, cold] = [this.hot.strings, this.files.strings, this.cold.strings];
     st.sections = () => new Map([
-      [SEC_HOT, hot.encode()],
-      [SEC_FILESTR, files.encode()],
-      [SEC_COLD, cold.encode()],
+      [SEC_HOT, encodeStrings(hot)],
+      [SEC_FILESTR, encodeStrings(files)],
+      [SEC_COLD, encodeStrings(cold)],
       [SEC_COLS, [new Uint8Array(Uint32Array.from([n]).buffer), ...st.hotCols.map(bytesOf), ...st.coldCols.map(bytesOf), ...st.numCols.map(bytesOf)]],
       [SEC_DEPS, [bytesOf(depCounts), bytesOf(st.depNames), bytesOf(st.depEvrs), st.depFlags]],
       [SEC_FILES, [bytesOf(fileCounts), bytesOf(st.filePaths), st.fileTypes]],
