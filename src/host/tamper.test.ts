@@ -117,6 +117,8 @@ test('tampered, untrusted and out-of-order deltas are refused; gc keeps what is 
   const stats = await createDelta(store, { from: v1.id, to: v2.id, out: delta, secretKey: key.secret });
   assert.ok(stats.diffs >= 1 && stats.deltaSize < stats.fullSize * 0.15, JSON.stringify(stats));
   const good = readFileSync(delta);
+  await createDelta(store, { from: v1.id, to: v2.id, out: delta + '.again', secretKey: key.secret });
+  assert.ok(readFileSync(delta + '.again').equals(good), 'deltas are reproducible');
 
   const other = await makeKey('other');
   const target = await HostStore.init(join(dir, 't'), [{ name: 'k', armored: key.public }]);
