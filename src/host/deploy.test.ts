@@ -179,7 +179,10 @@ test('xattrs (file capabilities, user.*) are checked out, drift-checked and rese
   const ping = join(rootfs, 'usr/bin/ping');
   await fsp.writeFile(ping, 'ping\n', { mode: 0o755 });
   const set = (args: string[]) => assert.equal(spawnSync('setfattr', args).status, 0, `setfattr ${args.join(' ')}`);
-  set(['-n', 'user.origin', '-v', 'sample', ping]);
+  if (spawnSync('setfattr', ['-n', 'user.origin', '-v', 'sample', ping]).status !== 0) {
+    t.skip('the temp filesystem does not support user xattrs');
+    return;
+  }
   const canCap = spawnSync('setfattr', ['-n', 'security.capability', '-v', '0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=', ping]).status === 0;
   tarDir(rootfs, join(dir, 'x.tar'), true);
   const store = await HostStore.init(join(dir, 's'), [{ name: 'k', armored: key.public }]);
