@@ -51,6 +51,11 @@ export interface LoadedRepo {
   repomdSha256: string;
   /** Verdict of the repomd signature check (absent when gpgcheck is off). */
   signature?: SignatureVerdict;
+  /**
+   * Packages in primary.xml order. They are CachedPackage objects over a column store: fields
+   * are getters decoded on first access, so `{...pkg}`/structuredClone miss them — use
+   * `plainPackage(pkg)` (columns.ts) for a plain copy; assign fields to change them.
+   */
   packages: PackageMeta[];
   parts: RepoPart[];
   comps?: Comps;
