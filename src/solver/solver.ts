@@ -683,8 +683,31 @@ export class Solver implements PolicyState, SolverSetup {
     rs.forEach((r, i) => { if (r.disabled && !before[i]) this.policyDisabled.add(i); });
   }
 
+  /** A choice rule whose original rule is fulfilled by a package the choice rule left out was not needed. */
+  private checkUnneededChoiceRules(): boolean {
+    const rs = this.rules.rules;
+    const dm = this.sat.dm;
+    let changed = false;
+    for (let i = 1; i < rs.length; i++) {
+      const r = rs[i]!;
+      if (r.cls !== RuleClass.CHOICE || r.disabled) continue;
+      const or = rs[r.info.from!]!;
+      if (or.disabled) continue;
+      for (const p of or.lits) {
+        if (p < 0 || dm[p]! <= 0) continue;
+        if (!r.lits.includes(p)) {
+          this.disableRelatedChoiceRules(i);
+          changed = true;
+          break;
+        }
+      }
+    }
+    return changed;
+  }
+
   private disableRelatedChoiceRules(rid: number): void {
     const rs = this.rules.rules;
+    rs[rid]!.disabled = true;
     const orig = rs[rs[rid]!.info.from!]!;
     const m = new Set(orig.lits.filter((p) => p > 0));
     for (const p of rs[rid]!.lits) if (p > 0) m.delete(p);
@@ -815,6 +838,11 @@ export class Solver implements PolicyState, SolverSetup {
         if (level < ol) { restarted = true; break; }
       }
       if (restarted) continue;
+      if (this.checkUnneededChoiceRules()) {
+        this.resetSat();
+        level = 0;
+        continue;
+      }
       if (this.minimize()) { level = this.minLevel; continue; }
       break;
     }
