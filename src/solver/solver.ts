@@ -11,7 +11,7 @@
 import { EVRCMP, Pool, SYSTEMSOLVABLE, isRel } from './pool.js';
 import { addPkgRulesFor, depCnf, isComplexDep, RuleClass, RuleInfo, RuleSet, unifyPkgRules, type PkgRuleContext } from './rules.js';
 import { Sat } from './sat.js';
-import { filterUnwanted, PolicyMode, type PolicyState } from './policy.js';
+import { filterUnwanted, preferFavored, PolicyMode, type PolicyState } from './policy.js';
 import { JOB, dep2str, job2str, solvid2str, type Job, type JobLists } from './testcase.js';
 import { createHash } from 'node:crypto';
 
@@ -738,8 +738,59 @@ export class Solver implements PolicyState, SolverSetup {
     this.suggestsmap.clear();
   }
 
+  /** Would installing p replace an installed package (that is not being erased)? */
+  private replacesInstalled(p: number): boolean {
+    const pool = this.pool;
+    const s = pool.solvables[p]!;
+    if (this.isInstalledPkg(p) && !this.noupdate.has(p)) return true;
+    for (const q of pool.whatProvides(s.name)) {
+      const qs = pool.solvables[q]!;
+      if (qs.name !== s.name || !this.isInstalledPkg(q) || this.noupdate.has(q)) continue;
+      if (pool.flags.implicitobsoleteusescolors && !pool.colormatch(s, qs)) continue;
+      return true;
+    }
+    for (const obs of s.obsoletes) for (const q of pool.whatProvides(obs)) {
+      const qs = pool.solvables[q]!;
+      if (!this.isInstalledPkg(q) || this.noupdate.has(q)) continue;
+      if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(qs, obs)) continue;
+      if (pool.flags.obsoleteusescolors && !pool.colormatch(s, qs)) continue;
+      return true;
+    }
+    return false;
+  }
+
+  /** Before installed packages are kept: prefer candidates that relate to what will stay installed. */
+  private reorderForFutureInstalled(dq: number[]): number[] {
+    const pool = this.pool;
+    const dm = this.sat.dm;
+    const future = (p: number) => dm[p]! > 0 || (dm[p] === 0 && this.isInstalledPkg(p) && !this.noupdate.has(p));
+    const rec = new Set<number>();
+    const sug = new Set<number>();
+    const consider = (p: number) => {
+      const s = pool.solvables[p]!;
+      for (const d of s.recommends) for (const x of this.depProviders(d)) rec.add(x);
+      for (const d of s.suggests) for (const x of this.depProviders(d)) sug.add(x);
+    };
+    for (const l of this.sat.q) if (l > 0) consider(l);
+    for (const p of this.installedIds()) if (dm[p] === 0 && !this.noupdate.has(p)) consider(p);
+    const fulfilled = (d: number) => this.depFulfilled(d, future);
+    const enhancing = (p: number) => pool.solvables[p]!.enhances.some(fulfilled);
+    const supplementing = (p: number) => pool.solvables[p]!.supplements.some(fulfilled);
+    const inst = (p: number) => this.isInstalledPkg(p);
+    let a = dq.filter((p) => inst(p) || sug.has(p) || enhancing(p));
+    let list = [...a, ...dq.filter((p) => !a.includes(p))];
+    a = list.filter((p) => inst(p) || rec.has(p) || supplementing(p));
+    list = [...a, ...list.filter((p) => !a.includes(p))];
+    return preferFavored(this, list);
+  }
+
   private selectAndInstall(level: number, dq: number[], disablerules: boolean, rule: number): number {
     if (dq.length > 1) dq = filterUnwanted(this, dq, PolicyMode.CHOOSE);
+    if (dq.length > 1 && this.doExtraReordering) {
+      const pr = dq.filter((p) => this.replacesInstalled(p));
+      if (pr.length) dq = pr;
+      if (dq.length > 1) dq = this.reorderForFutureInstalled(dq);
+    }
     if (dq.length > 1) this.branches.push({ cands: dq.slice(), level, tried: new Set([dq[0]!]), rule });
     return this.setPropagateLearn(level, dq[0]!, disablerules, rule);
   }
@@ -781,9 +832,20 @@ export class Solver implements PolicyState, SolverSetup {
         if (c) { level = this.analyzeUnsolvable(c, disablerules); continue; }
         systemlevel = level + 1;
       }
+      const hasInstalled = this.installedIds().length > 0;
       if (level < systemlevel && !this.flags.focusinstalled) {
+        this.doExtraReordering = hasInstalled;
         const ol = level;
         level = this.resolveJobRules(level, disablerules);
+        this.doExtraReordering = false;
+        if (level < ol) continue;
+        systemlevel = level + 1;
+      }
+      if (level < systemlevel && (this.flags.focusnew || this.flags.focusbest) && !this.flags.focusinstalled && hasInstalled) {
+        this.doExtraReordering = true;
+        const ol = level;
+        level = this.resolveDependencies(level, disablerules, true);
+        this.doExtraReordering = false;
         if (level < ol) continue;
         systemlevel = level + 1;
       }
@@ -849,6 +911,7 @@ export class Solver implements PolicyState, SolverSetup {
   }
 
   private minLevel = 0;
+  private doExtraReordering = false;
 
   private minimize(): boolean {
     const dm = this.sat.dm;
@@ -987,10 +1050,11 @@ export class Solver implements PolicyState, SolverSetup {
     return level;
   }
 
-  private resolveDependencies(level: number, disablerules: boolean): number {
+  private resolveDependencies(level: number, disablerules: boolean, focus = false): number {
     const rs = this.rules.rules;
     const dm = this.sat.dm;
     const origlevel = level;
+    const focusbest = focus && (this.flags.focusnew || this.flags.focusbest) && this.doExtraReordering;
     let postponed = 0;
     const nrules = () => rs.length;
     for (let i = 1, n = 1; ; i++, n++) {
@@ -1003,9 +1067,14 @@ export class Solver implements PolicyState, SolverSetup {
       if (i >= nrules()) i = 1;
       const r = rs[i]!;
       if (r.disabled || r.lits.length < 2) continue;
+      if (focusbest && i >= this.pkgRulesEnd) continue;
       const lits = r.lits;
       const p0 = lits[0]!;
       if (p0 < 0 && dm[-p0]! <= 0) continue;
+      if (focusbest && lits.length > 2 && this.pool.installed) {
+        if (!(p0 < 0 && !this.isInstalledPkg(-p0)) && !lits.some((p) => p < 0 && dm[-p]! > 0 && !this.isInstalledPkg(-p))) continue;
+        if (!this.flags.focusbest && lits.some((p) => p > 1 && this.isInstalledPkg(p))) continue;
+      }
       const dq: number[] = [];
       let skip = false;
       for (const l of lits) {
