@@ -45,10 +45,10 @@ test('SAT core: conflict analysis learns an asserting clause and backjumps', () 
 });
 
 test('SAT core: unsat core (proof) of a level-1 conflict names the rules involved', () => {
-  // 1 ; (-1|2) ; (-2|3) ; (-3) ; unrelated (4|5)
-  const { sat } = cnf(8, [[1], [-1, 2], [-2, 3], [-3], [4, 5]]);
-  sat.decide(-3, 1, 4);
-  sat.decide(1, 1, 1);
+  // 2 ; (-2|3) ; (-3|4) ; (-4) ; unrelated (5|6)   (variable 1 is the system solvable)
+  const { sat } = cnf(8, [[2], [-2, 3], [-3, 4], [-4], [5, 6]]);
+  sat.decide(-4, 1, 4);
+  sat.decide(2, 1, 1);
   const c = sat.propagate(1);
   assert.ok(c > 0);
   const proof = sat.proof(c);
