@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { promises as fsp } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Header, encodeValue, decodeHeader, TYPE_ALIGN, type EncodeEntry } from '../rpm/header.js';
+import { Header, encodeValue, decodeHeader, readU32, writeU32, TYPE_ALIGN, type EncodeEntry } from '../rpm/header.js';
 import { Tag, SigTag, TagType } from '../rpm/tags.js';
 import { DriftlessError } from '../core/errors.js';
 import { fsyncDir } from '../core/atomic.js';
@@ -229,14 +229,4 @@ export async function writeRpmdb(path: string, packages: RpmdbPackage[], opts: R
     await fsp.rm(`${tmp}-journal`, { force: true });
     throw e;
   }
-}
-
-function readU32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!;
-}
-function writeU32(b: Uint8Array, o: number, v: number) {
-  b[o] = (v >>> 24) & 0xff;
-  b[o + 1] = (v >>> 16) & 0xff;
-  b[o + 2] = (v >>> 8) & 0xff;
-  b[o + 3] = v & 0xff;
 }

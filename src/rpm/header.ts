@@ -128,10 +128,12 @@ export class Header {
   }
 }
 
-function readU32(b: Uint8Array, o: number): number {
+/** Big-endian u32 at `o` (the byte order of every header field). */
+export function readU32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!;
 }
-function writeU32(b: Uint8Array, o: number, v: number) {
+/** Write a big-endian u32 at `o`. */
+export function writeU32(b: Uint8Array, o: number, v: number) {
   b[o] = (v >>> 24) & 0xff;
   b[o + 1] = (v >>> 16) & 0xff;
   b[o + 2] = (v >>> 8) & 0xff;
