@@ -7,6 +7,7 @@ import { RuleClass } from './rules.js';
 import { isComplexDep, depCnf } from './rules.js';
 import { JOB } from './testcase.js';
 import type { Solver } from './solver.js';
+import { filterUnwanted, PolicyMode } from './policy.js';
 
 function providers(solver: Solver, dep: number): number[] {
   if (isComplexDep(solver.pool, dep)) {
@@ -58,7 +59,16 @@ export function createCleandepsMap(solver: Solver): Set<number> {
   const iqcopy = iq.slice();
   for (const p of iq) userinstalled.delete(p);
   if (pool.considered) for (const p of installed) if (!pool.isConsidered(p)) userinstalled.add(p);
-  const updateSeeds = [...solver.cleandepsUpdatePkgs].filter((p) => solver.isInstalledPkg(p));
+  // update seeds: updated packages nothing else installed needs (libsolv's find_update_seeds)
+  const seedCands = [...solver.cleandepsUpdatePkgs].filter((p) => solver.isInstalledPkg(p));
+  const seedSet = new Set(seedCands);
+  const needed = new Set<number>();
+  if (seedCands.length > 1) {
+    for (const q of installed) {
+      for (const d of pool.solvables[q]!.requires) for (const p of providers(solver, d)) if (p !== q && seedSet.has(p)) needed.add(p);
+    }
+  }
+  const updateSeeds = seedCands.filter((p) => !needed.has(p) || userinstalled.has(p));
   for (const p of updateSeeds) {
     if (!pool.isConsidered(p)) continue;
     iq.push(p);
@@ -99,7 +109,9 @@ export function createCleandepsMap(solver: Solver): Set<number> {
   // updated packages: their update candidates stay needed roots
   for (const p of updateSeeds) {
     const ur = solver.updateRules.get(p);
-    if (ur !== undefined) for (const q of rs[ur]!.lits) if (q > 0 && !solver.isInstalledPkg(q)) iq.push(q);
+    if (ur === undefined) continue;
+    const cands = rs[ur]!.lits.filter((q) => q > 0 && !solver.isInstalledPkg(q));
+    if (cands.length) for (const q of filterUnwanted(solver, cands, PolicyMode.RECOMMEND)) iq.push(q);
   }
   for (;;) {
     if (!iq.length) {

@@ -269,6 +269,7 @@ export class Solver implements PolicyState, SolverSetup {
           if (selk === JOB.ALL || (selk === JOB.REPO && pool.installed && job.what === pool.installed.id)) {
             this.updateAll = true;
             if (fb) this.bestupdateAll = true;
+            if (job.how & JOB.CLEANDEPS) for (const q of this.installedIds()) this.cleandepsUpdatePkgs.add(q);
             break;
           }
           let targeted = (job.how & JOB.TARGETED) !== 0;
@@ -322,6 +323,7 @@ export class Solver implements PolicyState, SolverSetup {
             this.dupinvolvedAll = true;
             this.updateAll = true;
             for (let p = 2; p < pool.solvables.length; p++) if (pool.solvables[p]!.repo && !this.isInstalledPkg(p)) this.dupmap.add(p);
+            if (job.how & JOB.CLEANDEPS) for (const q of this.installedIds()) this.cleandepsUpdatePkgs.add(q);
             break;
           }
           let targeted = (job.how & JOB.TARGETED) !== 0;
@@ -330,7 +332,7 @@ export class Solver implements PolicyState, SolverSetup {
             const s = pool.solvables[p]!;
             if (!s.repo) continue;
             if (!targeted && !this.isInstalledPkg(p)) continue;
-            this.addToDupMaps(p, targeted);
+            this.addToDupMaps(p, targeted, job.how);
           }
           break;
         }
@@ -343,10 +345,13 @@ export class Solver implements PolicyState, SolverSetup {
     for (const p of this.dupinvolved) if (this.isInstalledPkg(p)) this.updatemap.add(p);
   }
 
-  private addToDupMaps(p: number, targeted: boolean): void {
+  private addToDupMaps(p: number, targeted: boolean, how: number): void {
     const pool = this.pool;
     const s = pool.solvables[p]!;
     this.dupinvolved.add(p);
+    if (how & JOB.CLEANDEPS) {
+      for (const q of pool.whatProvides(s.name)) if (pool.solvables[q]!.name === s.name && this.isInstalledPkg(q)) this.cleandepsUpdatePkgs.add(q);
+    }
     if (targeted) this.dupmap.add(p);
     for (const q of pool.whatProvides(s.name)) {
       const qs = pool.solvables[q]!;
@@ -675,6 +680,7 @@ export class Solver implements PolicyState, SolverSetup {
     disablePolicyRules(this);
     this.jobs = saveJobs;
     for (const p of this.cleandeps) {
+      this.noupdate.add(p);
       const ur = this.updateRules.get(p);
       if (ur !== undefined) rs[ur]!.disabled = true;
       const fr = this.featureRules.get(p);
