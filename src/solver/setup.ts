@@ -221,7 +221,9 @@ export function addJobRules(st: SolverSetup): void {
         for (const c of depCnf(pool, job.what, false)) add(c.length ? c : [-SYSTEMSOLVABLE], c.length ? RuleInfo.JOB : RuleInfo.JOB_NOTHING_PROVIDES_DEP, job.what);
         return;
       }
-      const q = st.jobSelect(job).filter((p) => pool.solvables[p]!.repo);
+      const all = st.jobSelect(job);
+      if (all.includes(SYSTEMSOLVABLE)) return;
+      const q = all.filter((p) => pool.solvables[p]!.repo);
       if (!q.length) {
         add([-SYSTEMSOLVABLE], sel === JOB.NAME || sel === JOB.PROVIDES ? RuleInfo.JOB_NOTHING_PROVIDES_DEP : RuleInfo.JOB, job.what);
         return;

@@ -1226,6 +1226,25 @@ export class Solver implements PolicyState, SolverSetup {
     return [level, true];
   }
 
+  /** Namespace dependencies explicitly requested by "install provides namespace:…" jobs. */
+  private installSuppDeps: Set<number> | null = null;
+
+  private mentionsInstallSuppDep(d: number): boolean {
+    if (!this.installSuppDeps) {
+      this.installSuppDeps = new Set();
+      for (const j of this.jobs) {
+        if ((j.how & (JOB.JOBMASK | JOB.SELECTMASK)) !== (JOB.INSTALL | JOB.PROVIDES) || !isRel(j.what)) continue;
+        const r = this.pool.getRel(j.what);
+        if (r.flags === 19) { this.installSuppDeps.add(j.what); this.installSuppDeps.add(r.name); }
+      }
+    }
+    if (!this.installSuppDeps.size || !isRel(d)) return false;
+    const r = this.pool.getRel(d);
+    if (r.flags === 19) return this.installSuppDeps.has(d) || this.installSuppDeps.has(r.name);
+    if (r.flags >= 16) return this.mentionsInstallSuppDep(r.name) || this.mentionsInstallSuppDep(r.evr);
+    return false;
+  }
+
   private isNamespaceDep(d: number): boolean {
     const pool = this.pool;
     if (!isRel(d)) return false;
@@ -1238,7 +1257,8 @@ export class Solver implements PolicyState, SolverSetup {
   private isSupplementingNew(p: number): boolean {
     const dm = this.sat.dm;
     const s = this.pool.solvables[p]!;
-    return s.supplements.some((d) => this.depFulfilled(d, (x) => dm[x]! > 0) && this.depProviders(d).some((x) => dm[x]! > 0 && !this.isInstalledPkg(x)));
+    if (s.supplements.some((d) => this.depFulfilled(d, (x) => dm[x]! > 0) && this.mentionsInstallSuppDep(d))) return true;
+    return s.supplements.some((d) => this.depFulfilled(d, (x) => dm[x]! > 0) && this.depProviders(d).some((x) => x !== SYSTEMSOLVABLE && dm[x]! > 0 && !this.isInstalledPkg(x)));
   }
 
   /** Packages recommended by the result that are not installed (solver_get_recommendations). */

@@ -219,11 +219,77 @@ export function str2solvid(pool: Pool, str: string): number {
   return 0;
 }
 
+/** language(a;b) / locale(...) / packageand(a:b) as libsolv's SUSE dependency rewriting. */
+function languageDep(pool: Pool, langs: string): number {
+  let id = 0;
+  for (const l of langs.split(';')) {
+    if (!l) continue;
+    const idl = pool.rel(pool.str2id('namespace:language'), pool.str2id(l), REL.NAMESPACE);
+    id = id ? pool.rel(id, idl, REL.OR) : idl;
+  }
+  return id;
+}
+
+function fixNamespaceDep(pool: Pool, id: number): number {
+  if (isRel(id)) {
+    const rd = pool.getRel(id);
+    if (rd.flags === REL.AND || rd.flags === REL.OR || rd.flags === REL.COND || rd.flags === REL.UNLESS || rd.flags === REL.ELSE) {
+      const n = fixNamespaceDep(pool, rd.name);
+      const e = fixNamespaceDep(pool, rd.evr);
+      return n === rd.name && e === rd.evr ? id : pool.rel(n, e, rd.flags);
+    }
+    return id;
+  }
+  const dep = pool.strs[id]!;
+  if (dep.startsWith('language(') && dep.endsWith(')') && dep.length > 10 && dep[9] !== ';') return languageDep(pool, dep.slice(9, -1)) || id;
+  if (dep.startsWith('filesystem(') && dep.endsWith(')') && dep.length > 12) return pool.rel(pool.str2id('namespace:filesystem'), pool.str2id(dep.slice(11, -1)), REL.NAMESPACE);
+  if (dep.startsWith('modalias(') && dep.endsWith(')') && dep.length > 10) return pool.rel(pool.str2id('namespace:modalias'), pool.str2id(dep.slice(9, -1)), REL.NAMESPACE);
+  return id;
+}
+
+/** Old SUSE tags semantics: locale() provides become language supplements, packageand() an AND. */
+function rewriteSuseDeps(pool: Pool, s: Solvable): void {
+  for (const id of s.provides) {
+    if (isRel(id)) continue;
+    const dep = pool.strs[id]!;
+    if (!dep.startsWith('locale(')) continue;
+    let body = dep.slice(7);
+    const close = body.indexOf(')');
+    if (close >= 0) body = body.slice(0, close);
+    let pkg = 0;
+    const colon = body.indexOf(':');
+    if (colon > 0) {
+      pkg = pool.str2id(body.slice(0, colon));
+      body = body.slice(colon + 1);
+    }
+    let sup = languageDep(pool, body);
+    if (!sup) continue;
+    if (pkg) sup = pool.rel(pkg, sup, REL.AND);
+    s.supplements.push(sup);
+  }
+  s.supplements = s.supplements.map((id) => {
+    if (isRel(id)) return fixNamespaceDep(pool, id);
+    const dep = pool.strs[id]!;
+    if (dep.startsWith('packageand(') && dep.endsWith(')')) {
+      let out = 0;
+      for (const part of dep.slice(11, -1).split(':')) {
+        if (!part) continue;
+        const pid = pool.str2id(part);
+        out = out ? pool.rel(out, pid, REL.AND) : pid;
+      }
+      return out || id;
+    }
+    return fixNamespaceDep(pool, id);
+  });
+}
+
 /** Read libsolv's "testtags" repository text into `repo`. */
 export function addTesttags(pool: Pool, repo: Repo, text: string): void {
   let s: Solvable | null = null;
   let addselfprovides = true;
+  let tagsversion = 0;
   const finish = () => {
+    if (s && tagsversion === 2) rewriteSuseDeps(pool, s);
     if (s && addselfprovides && s.name) {
       const a = pool.strs[s.arch];
       if (a !== 'src' && a !== 'nosrc') s.provides.push(pool.rel(s.name, s.evr, REL.EQ));
@@ -247,6 +313,7 @@ export function addTesttags(pool: Pool, repo: Repo, text: string): void {
     const val = line.slice(6);
     if (tag === 'Ver') {
       const v = parseInt(val, 10) || 0;
+      tagsversion = v;
       addselfprovides = v < 3 || val.includes('addselfprovides');
       continue;
     }
