@@ -124,6 +124,7 @@ export function ruleInfo2str(solver: Solver, rid: number): string {
     case RuleClass.UPDATE: case RuleClass.FEATURE: return `problem with installed package ${sv(i.from)}`;
     case RuleClass.BEST: return i.from ? `cannot install the best update candidate for package ${sv(i.from)}` : 'cannot install the best candidate for the job';
     case RuleClass.BLACK: return `package ${sv(i.from)} can only be installed by a direct request`;
+    case RuleClass.YUMOBS: return `both package ${sv(i.from)} and ${sv(i.to)} obsolete ${dep(i.dep)}`;
     case RuleClass.STRICT_REPO_PRIORITY: return `package ${sv(i.from)} is excluded by strict repo priority`;
     case RuleClass.JOB: {
       if (r.lits.length === 1 && r.lits[0] === -1 && r.job !== undefined) {

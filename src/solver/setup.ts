@@ -586,3 +586,70 @@ export function addStrictRepoPrioRules(st: SolverSetup, added: Uint8Array): void
     }
   }
 }
+
+/** yumobsoletes: packages obsoleting the same installed package through the same dependency go together. */
+export function addYumobsRules(st: SolverSetup & { obsoletersOf(n: number): number[] }): void {
+  const { pool, rules } = st;
+  if (!pool.installed) return;
+  const colors = pool.flags.obsoleteusescolors || pool.flags.implicitobsoleteusescolors;
+  const qo: number[] = [];
+  for (const p of st.installedIds()) {
+    const s = pool.solvables[p]!;
+    for (const op of [...st.obsoletersOf(p)].sort((a, b) => a - b)) {
+      for (const obs of pool.solvables[op]!.obsoletes) {
+        const hit = pool.whatProvides(obs).some((p2) => {
+          const s2 = pool.solvables[p2]!;
+          if (!st.isInstalledPkg(p2)) return false;
+          if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(s2, obs)) return false;
+          if (colors && !pool.colormatch(s, s2)) return false;
+          return true;
+        });
+        if (hit && !qo.includes(obs)) qo.push(obs);
+      }
+    }
+  }
+  for (const obs of qo) {
+    const q: number[] = [];
+    for (const p2 of pool.whatProvides(obs)) {
+      const s2 = pool.solvables[p2]!;
+      if (!st.isInstalledPkg(p2)) continue;
+      if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(s2, obs)) continue;
+      const cands = [...st.obsoletersOf(p2)].sort((a, b) => a - b);
+      for (const op of pool.whatProvides(s2.name)) if (pool.solvables[op]!.name === s2.name) cands.push(op);
+      for (const op of cands) {
+        const os = pool.solvables[op]!;
+        if (!os.obsoletes.includes(obs)) continue;
+        if (colors && !pool.colormatch(s2, os)) continue;
+        if (!q.includes(op)) q.push(op);
+      }
+    }
+    const names = pruneBestNames(st, q);
+    if (names.length <= 1) continue;
+    const groups: number[][] = [];
+    for (const n of names) {
+      const g = q.filter((p) => pool.solvables[p]!.name === n);
+      if (g.length) groups.push(g);
+    }
+    if (groups.length <= 1) continue;
+    groups.forEach((g, gi) => {
+      for (const p of g) {
+        if (st.isInstalledPkg(p)) continue;
+        groups.forEach((h, hi) => {
+          if (hi === gi) return;
+          rules.add(RuleClass.YUMOBS, [-p, ...h], { type: RuleInfo.YUMOBS, from: p, to: h[0], dep: obs });
+        });
+      }
+    });
+  }
+}
+
+function pruneBestNames(st: SolverSetup, q: number[]): number[] {
+  if (!q.length) return [];
+  const best = q.length > 1 ? filterUnwanted(st, q, PolicyMode.SUGGEST) : q;
+  const out: number[] = [];
+  for (const p of best) {
+    const n = st.pool.solvables[p]!.name;
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}

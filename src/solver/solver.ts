@@ -27,7 +27,7 @@ export function ruleIdString(solver: Solver, rid: number): string {
   const strs = [...new Set(solver.rules.rules[rid]!.lits.map((p) => (p < 0 ? '!' : '') + solvid2str(pool, Math.abs(p))))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return md5hex(strs);
 }
-import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, addChoiceRules, addBlackRules, addStrictRepoPrioRules, disablePolicyRules, type SolverSetup } from './setup.js';
+import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, addChoiceRules, addBlackRules, addStrictRepoPrioRules, addYumobsRules, disablePolicyRules, type SolverSetup } from './setup.js';
 import { analyzeProblems, type Problem } from './problems.js';
 import { createCleandepsMap } from './cleandeps.js';
 
@@ -231,6 +231,7 @@ export class Solver implements PolicyState, SolverSetup {
     addInfarchRules(this, added);
     addDupRules(this, added);
     addBestRules(this);
+    if (this.flags.yumobsoletes) addYumobsRules(this);
     addBlackRules(this);
     if (this.flags.strictrepopriority) addStrictRepoPrioRules(this, added);
     this.applyPolicyRules();
@@ -744,6 +745,21 @@ export class Solver implements PolicyState, SolverSetup {
     this.suggestsmap.clear();
   }
 
+  /** Drop candidates that come with an earlier candidate anyway (yumobs groups). */
+  private pruneYumobs(dq: number[]): number[] {
+    const rs = this.rules.rules;
+    const out = dq.slice();
+    for (let i = 0; i < out.length - 1; i++) {
+      const p = out[i]!;
+      if (!p || !this.pool.solvables[p]!.obsoletes.length) continue;
+      const m = new Set<number>();
+      for (const r of rs) if (r.cls === RuleClass.YUMOBS && r.lits[0] === -p) for (const l of r.lits) if (l > 0) m.add(l);
+      if (!m.size) continue;
+      for (let j = i + 1; j < out.length; j++) if (m.has(out[j]!)) out[j] = 0;
+    }
+    return out.filter((p) => p);
+  }
+
   /** Would installing p replace an installed package (that is not being erased)? */
   private replacesInstalled(p: number): boolean {
     const pool = this.pool;
@@ -792,6 +808,7 @@ export class Solver implements PolicyState, SolverSetup {
 
   private selectAndInstall(level: number, dq: number[], disablerules: boolean, rule: number): number {
     if (dq.length > 1) dq = filterUnwanted(this, dq, PolicyMode.CHOOSE);
+    if (dq.length > 1 && this.flags.yumobsoletes) dq = this.pruneYumobs(dq);
     if (dq.length > 1 && this.doExtraReordering) {
       const pr = dq.filter((p) => this.replacesInstalled(p));
       if (pr.length) dq = pr;
