@@ -27,7 +27,8 @@ export function ruleIdString(solver: Solver, rid: number): string {
   const strs = [...new Set(solver.rules.rules[rid]!.lits.map((p) => (p < 0 ? '!' : '') + solvid2str(pool, Math.abs(p))))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return md5hex(strs);
 }
-import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, addBestRules, addChoiceRules, addBlackRules, addStrictRepoPrioRules, addYumobsRules, type SolverSetup } from './setup.js';
+import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, type SolverSetup } from './setup.js';
+import { addBestRules, addChoiceRules, addBlackRules, addStrictRepoPrioRules, addYumobsRules } from './policyrules.js';
 import { analyzeProblems, type Problem } from './problems.js';
 import { createCleandepsMap } from './cleandeps.js';
 import * as jobmaps from './jobmaps.js';
