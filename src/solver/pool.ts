@@ -339,7 +339,13 @@ export class Pool {
     if (c) return c;
     const r = this.getRel(dep);
     let out: number[];
-    if (r.flags < 8) {
+    if (r.flags < 8 && isRel(r.name)) {
+      // e.g. (A . i686) > 1: providers of the inner relation, versioned on its base name
+      let base = r.name;
+      while (isRel(base)) base = this.getRel(base).name;
+      const rr: Reldep = { name: base, evr: r.evr, flags: r.flags };
+      out = this.whatProvides(r.name).filter((p) => this.solvableProvidesRel(this.solvables[p]!, rr));
+    } else if (r.flags < 8) {
       out = this.whatProvides(r.name).filter((p) => this.solvableProvidesRel(this.solvables[p]!, r));
     } else if (r.flags === REL.AND || r.flags === REL.WITH) {
       const b = new Set(this.whatProvides(r.evr));
@@ -404,6 +410,7 @@ export class Pool {
       if (r.flags === REL.OR) return this.matchNevr(s, r.name) || this.matchNevr(s, r.evr);
       return false;
     }
+    if (isRel(r.name)) return this.matchNevr(s, r.name) && this.intersectEvrs(REL.EQ, s.evr, r.flags, r.evr);
     if (s.name !== r.name) return false;
     return this.intersectEvrs(REL.EQ, s.evr, r.flags, r.evr);
   }

@@ -506,9 +506,9 @@ class Selector {
     for (const p of this.all()) {
       if (flags & SEL.installedonly && !this.installed(p)) continue;
       if (!this.matchesFlags(p, flags)) continue;
-      const s = pool.solvables[p]! as unknown as Record<string, number[]>;
-      const deps = s[keyname] ?? [];
-      if (deps.some(matcher)) out.push(p);
+      const sv = pool.solvables[p]!;
+      const deps = keyname === 'name' ? [pool.rel(sv.name, sv.evr, REL.EQ)] : ((sv as unknown as Record<string, number[]>)[keyname] ?? []);
+      if (Array.isArray(deps) && deps.some(matcher)) out.push(p);
     }
     if (!out.length) return [];
     return [this.oneOf(out)];
@@ -552,15 +552,40 @@ export function selectionJobs(pool: Pool, lists: JobLists, pieces: string[], exi
     const key = KEYNAMES[keyname] ?? keyname.replace(/^solvable:/, '');
     if (kind === 'selection_matchdepid') {
       const dep = str2dep(pool, text);
-      sel = sl.matchDeps((d) => d === dep || (!isRel(dep) && sl.depMatch(d, dep)) || (isRel(dep) && sl.depMatch(d, dep)), key, f);
+      sel = sl.matchDeps((d) => (f & SEL.depstr ? d === dep : d === dep || sl.depMatch(d, dep)), key, f);
     } else if (kind === 'selection_matchsolvable') {
       const p = str2solvid(pool, text);
-      sel = p ? sl.matchDeps((d) => pool.whatProvides(d).includes(p), key, f) : [];
+      const provBy = (d: number): boolean => {
+        if (isRel(d)) {
+          const r = pool.getRel(d);
+          if (r.flags === REL.AND || r.flags === REL.OR || r.flags === REL.COND || r.flags === REL.UNLESS || r.flags === REL.ELSE) return provBy(r.name) || provBy(r.evr);
+        }
+        return pool.whatProvides(d).includes(p);
+      };
+      sel = p ? sl.matchDeps(provBy, key, f) : [];
     } else {
       const doglob = (f & SEL.glob) !== 0 && /[[*?]/.test(text);
+      const nocase = (f & SEL.nocase) !== 0;
+      const strMatch = (pat: string, str: string) => (doglob ? globMatch(pat, str) && (nocase || globMatchCase(pat, str)) : nocase ? pat.toLowerCase() === str.toLowerCase() : pat === str);
+      let pat = text;
+      let rflags = 0;
+      let revr = 0;
+      if (f & SEL.rel && !(f & SEL.depstr)) {
+        const m = /^(.*?)\s*(<=|>=|<|>|=)\s*(\S+)$/.exec(text);
+        if (m) {
+          pat = m[1]!;
+          rflags = m[2] === '<' ? REL.LT : m[2] === '>' ? REL.GT : m[2] === '=' ? REL.EQ : m[2] === '<=' ? REL.LT | REL.EQ : REL.GT | REL.EQ;
+          revr = pool.str2id(m[3]!);
+        }
+      }
       sel = sl.matchDeps((d) => {
+        if (f & SEL.depstr) return strMatch(pat, pool.dep2str(d));
         const n = pool.strs[isRel(d) ? pool.getRel(d).name : d]!;
-        return doglob ? globMatch(text, n) : text === n;
+        if (!strMatch(pat, n)) return false;
+        if (!rflags) return true;
+        if (!isRel(d)) return true;
+        const r = pool.getRel(d);
+        return r.flags < 8 && pool.intersectEvrs(r.flags, r.evr, rflags, revr);
       }, key, f);
     }
   }
@@ -571,13 +596,16 @@ export function selectionJobs(pool: Pool, lists: JobLists, pieces: string[], exi
     const key = (j: Job) => `${j.how & ~JOB.JOBMASK},${j.what}`;
     if (mode === SEL.add) out = [...prev, ...out.filter((j) => !prev.some((x) => key(x) === key(j)))];
     else {
-      const pk = (js: Job[]) => new Set(js.flatMap((j) => sl.select(j)));
-      const b = pk(out);
-      const kept = prev.filter((j) => {
+      const b = new Set(out.flatMap((j) => sl.select(j)));
+      out = [];
+      for (const j of prev) {
         const ps = sl.select(j);
-        return mode === SEL.filter ? ps.some((p) => b.has(p)) : !ps.every((p) => b.has(p));
-      });
-      out = kept;
+        const keep = ps.filter((p) => (mode === SEL.filter ? b.has(p) : !b.has(p)));
+        if (!keep.length) continue;
+        if (keep.length === ps.length) { out.push(j); continue; }
+        const nj = sl.oneOf(keep);
+        out.push({ how: (j.how & JOB.JOBMASK) | nj.how, what: nj.what });
+      }
     }
   }
   return out;
