@@ -310,3 +310,30 @@ function pruneBestNames(st: SolverSetup, q: number[]): number[] {
   }
   return out;
 }
+
+/** Strong recommends with disfavored candidates: replace the rule by one without them (weak). */
+export function addRecommendsRules(st: SolverSetup & { favormap: Map<number, number> | null; pkgRulesEnd: number }): void {
+  const { rules } = st;
+  const fm = st.favormap;
+  if (!fm) return;
+  const rs = rules.rules;
+  for (let rid = 1; rid < st.pkgRulesEnd; rid++) {
+    const r = rs[rid]!;
+    if (r.info.type !== RuleInfo.PKG_RECOMMENDS) continue;
+    const q: number[] = [];
+    let havedis = false;
+    let havepos = false;
+    for (const p of r.lits) {
+      if (p > 0 && (fm.get(p) ?? 0) < 0) havedis = true;
+      else {
+        if (p > 0) havepos = true;
+        q.push(p);
+      }
+    }
+    if (!havedis) continue;
+    r.disabled = true;
+    if (!havepos || q.length < 2) continue;
+    const id = rules.add(RuleClass.RECOMMENDS, q, { type: RuleInfo.RECOMMENDS, from: rid });
+    st.weakrules.add(id);
+  }
+}

@@ -28,7 +28,7 @@ export function ruleIdString(solver: Solver, rid: number): string {
   return md5hex(strs);
 }
 import { addJobRules, addUpdateRules, addDupRules, addInfarchRules, type SolverSetup } from './setup.js';
-import { addBestRules, addChoiceRules, addBlackRules, addStrictRepoPrioRules, addYumobsRules } from './policyrules.js';
+import { addBestRules, addChoiceRules, addBlackRules, addStrictRepoPrioRules, addYumobsRules, addRecommendsRules } from './policyrules.js';
 import { analyzeProblems, type Problem } from './problems.js';
 import { createCleandepsMap } from './cleandeps.js';
 import * as jobmaps from './jobmaps.js';
@@ -238,6 +238,7 @@ export class Solver implements PolicyState, SolverSetup {
     addBestRules(this);
     if (this.flags.yumobsoletes) addYumobsRules(this);
     addBlackRules(this);
+    if (this.flags.strongrecommends) addRecommendsRules(this);
     if (this.flags.strictrepopriority) addStrictRepoPrioRules(this, added);
     this.applyPolicyRules();
     addChoiceRules(this, this.pkgRulesEnd);

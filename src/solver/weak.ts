@@ -233,7 +233,8 @@ export function alternativeLines(sv: Solver): string[] {
       id = md5hex([ruleIdString(sv, b.rule)]).slice(0, 8);
     }
     const chosen = b.cands.find((p) => dm[p]! > 0) ?? 0;
-    out.push(`alternative ${id}  0 ${text}`);
+    // libsolv prints no description line for branches on recommends rules
+    if (b.weak || sv.rules.rules[b.rule]!.cls !== RuleClass.RECOMMENDS) out.push(`alternative ${id}  0 ${text}`);
     b.cands.forEach((p, i) => {
       const num = String(i + 1).padStart(2, ' ');
       const mark = p === chosen ? '+ ' : b.tried.has(p) ? '- ' : '  ';
