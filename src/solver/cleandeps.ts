@@ -30,6 +30,33 @@ export function createCleandepsMap(solver: Solver): Set<number> {
     if ((job.how & JOB.JOBMASK) !== JOB.USERINSTALLED) continue;
     for (const p of solver.jobSelect(job)) if (solver.isInstalledPkg(p)) userinstalled.add(p);
   }
+  // erasing a namespace (e.g. a language) drops packages only supplemented through it
+  const nsq: number[] = [];
+  for (const job of solver.jobs) {
+    if ((job.how & (JOB.JOBMASK | JOB.SELECTMASK)) !== (JOB.ERASE | JOB.PROVIDES) || job.what < 0x40000000) continue;
+    const rd = pool.getRel(job.what);
+    if (rd.flags !== 19) continue;
+    if (rd.evr === 0) { if (!nsq.includes(rd.name)) nsq.push(rd.name); continue; }
+    if (pool.whatProvides(job.what).length) continue;
+    if (!nsq.includes(job.what)) nsq.push(job.what);
+  }
+  const xsupp = new Set<number>();
+  if (nsq.length) {
+    const checkXsupp = (depq: number[] | null, dep: number): boolean => {
+      if (dep >= 0x40000000) {
+        const rd = pool.getRel(dep);
+        if (rd.flags === 16) return checkXsupp(depq, rd.name) && checkXsupp(depq, rd.evr);
+        if (rd.flags === 17) return checkXsupp(depq, rd.name) || checkXsupp(depq, rd.evr);
+        if (depq && rd.flags === 19 && (depq.includes(dep) || depq.includes(rd.name))) return true;
+      }
+      return pool.whatProvides(dep).some((p) => p === 1 || solver.isInstalledPkg(p));
+    };
+    for (const ip of installed) {
+      for (const sup of pool.solvables[ip]!.supplements) {
+        if (sup >= 0x40000000 && checkXsupp(nsq, sup) && !checkXsupp(null, sup)) xsupp.add(sup);
+      }
+    }
+  }
   const jobRules = rs.map((r, i) => [r, i] as const).filter(([r]) => r.cls === RuleClass.JOB && !r.disabled);
   for (const [r] of jobRules) {
     if (solver.jobs[r.job!]!.how & JOB.CLEANDEPS) continue;
@@ -84,7 +111,7 @@ export function createCleandepsMap(solver: Solver): Set<number> {
         const s = pool.solvables[ip]!;
         if (!s.supplements.length || !im.has(ip) || userinstalled.has(ip)) continue;
         if (s.supplements.some((d) => canProvide(d, im))) continue;
-        if (s.supplements.some((d) => canProvide(d, installedm))) iq.push(ip);
+        if (s.supplements.some((d) => canProvide(d, installedm) || xsupp.has(d))) iq.push(ip);
       }
       if (!iq.length) break;
     }

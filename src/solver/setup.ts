@@ -217,6 +217,8 @@ export function addJobRules(st: SolverSetup): void {
     };
     const sel = job.how & JOB.SELECTMASK;
     if (t === JOB.INSTALL) {
+      // namespace requests (e.g. language support) only steer supplements, they make no rule
+      if (sel === JOB.PROVIDES && job.what >= 0x40000000 && pool.getRel(job.what).flags === 19) return;
       if ((sel === JOB.PROVIDES || sel === JOB.NAME) && isComplexDep(pool, job.what)) {
         for (const c of depCnf(pool, job.what, false)) add(c.length ? c : [-SYSTEMSOLVABLE], c.length ? RuleInfo.JOB : RuleInfo.JOB_NOTHING_PROVIDES_DEP, job.what);
         return;

@@ -58,7 +58,7 @@ export function resolveWeak(sv: Solver, level: number, _disablerules: boolean): 
     dqs = dqs.filter((p) => !obsmap.has(p));
     dq = dq.filter((p) => !obsmap.has(p));
   }
-  if (!sv.flags.addalreadyrecommended && dqs.length) dqs = dqs.filter((p) => sv.isSupplementingNew(p));
+  if ((!sv.flags.addalreadyrecommended || sv.flags.onlynamespacerecommended) && dqs.length) dqs = dqs.filter((p) => sv.isSupplementingNew(p));
   if (dqs.length && sv.multiversion.size) {
     dqs = dqs.filter((p) => {
       if (!sv.multiversion.has(p)) return true;
@@ -125,7 +125,7 @@ export function mentionsInstallSuppDep(sv: Solver, d: number): boolean {
     for (const j of sv.jobs) {
       if ((j.how & (JOB.JOBMASK | JOB.SELECTMASK)) !== (JOB.INSTALL | JOB.PROVIDES) || !isRel(j.what)) continue;
       const r = sv.pool.getRel(j.what);
-      if (r.flags === 19) { sv.installSuppDeps.add(j.what); sv.installSuppDeps.add(r.name); }
+      if (r.flags === 19) sv.installSuppDeps.add(r.evr === 0 ? r.name : j.what);
     }
   }
   if (!sv.installSuppDeps.size || !isRel(d)) return false;
@@ -143,12 +143,57 @@ export function isNamespaceDep(sv: Solver, d: number): boolean {
   return sv.isNamespaceDep(r.name) || sv.isNamespaceDep(r.evr);
 }
 
-/** Supplementing only through packages that are newly installed (not already installed ones). */
+/** Combine fulfilment levels of a boolean dependency (0 = not fulfilled, 1 = by old packages, 2 = by new ones). */
+function complexLevel(sv: Solver, d: number, simple: (d: number) => number): number {
+  const pool = sv.pool;
+  if (isRel(d)) {
+    const r = pool.getRel(d);
+    if (r.flags === 16) { // AND
+      const a = complexLevel(sv, r.name, simple);
+      if (!a) return 0;
+      const b = complexLevel(sv, r.evr, simple);
+      if (!b) return 0;
+      return a > b ? a : b;
+    }
+    if (r.flags === 17) { // OR
+      const a = complexLevel(sv, r.name, simple);
+      const b = complexLevel(sv, r.evr, simple);
+      return a > b ? a : b;
+    }
+    if (r.flags === 22 || r.flags === 29) { // IF / UNLESS
+      return sv.depFulfilled(d, (x) => sv.sat.dm[x]! > 0) ? Math.max(1, complexLevel(sv, r.name, simple)) : 0;
+    }
+  }
+  return simple(d);
+}
+
+/** Supplementing through packages that are newly installed (solver_is_supplementing_alreadyinstalled). */
 export function isSupplementingNew(sv: Solver, p: number): boolean {
   const dm = sv.sat.dm;
   const s = sv.pool.solvables[p]!;
-  if (s.supplements.some((d) => sv.depFulfilled(d, (x) => dm[x]! > 0) && sv.mentionsInstallSuppDep(d))) return true;
-  return s.supplements.some((d) => sv.depFulfilled(d, (x) => dm[x]! > 0) && sv.depProviders(d).some((x) => x !== SYSTEMSOLVABLE && dm[x]! > 0 && !sv.isInstalledPkg(x)));
+  const already = (d: number): number => {
+    if (isRel(d)) {
+      const r = sv.pool.getRel(d);
+      if (r.flags === 19 && sv.mentionsInstallSuppDep(d)) return 2;
+    }
+    let r = 0;
+    for (const x of sv.depProviders(d)) {
+      if (dm[x]! <= 0) continue;
+      if (x !== SYSTEMSOLVABLE && !sv.isInstalledPkg(x)) return 2;
+      r = 1;
+    }
+    return r;
+  };
+  const ns = (d: number): number => {
+    let r = 1;
+    if (isRel(d) && sv.pool.getRel(d).flags === 19) r = 2;
+    return sv.depProviders(d).some((x) => dm[x]! > 0) ? r : 0;
+  };
+  return s.supplements.some((d) => {
+    if (!sv.flags.addalreadyrecommended && complexLevel(sv, d, already) !== 2) return false;
+    if (sv.flags.onlynamespacerecommended && complexLevel(sv, d, ns) !== 2) return false;
+    return true;
+  });
 }
 
 /** Packages recommended by the result that are not installed (solver_get_recommendations). */
