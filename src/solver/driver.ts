@@ -210,7 +210,7 @@ export function runSat(sv: Solver, disablerules: boolean, doweak = !sv.flags.ign
     // keep orphaned packages if possible
     let restarted = false;
     for (const p of sv.orphaned) {
-      if (sv.sat.dm[p]) continue;
+      if (sv.sat.dm[p] || sv.dropOrphaned(p)) continue;
       const ol = level;
       level = sv.setPropagateLearn(level, p, false, 0);
       if (level <= ol) { restarted = true; break; }

@@ -93,6 +93,10 @@ export function processJobMaps(sv: Solver): void {
         break;
       }
       case JOB.EXCLUDEFROMWEAK: for (const p of sel) sv.excludefromweak.add(p); break;
+      case JOB.DROP_ORPHANED:
+        if ((job.how & JOB.SELECTMASK) === JOB.ALL) sv.dropOrphanedAll = true;
+        for (const p of sel) if (sv.isInstalledPkg(p)) sv.dropOrphanedSet.add(p);
+        break;
       case JOB.BLACKLIST: for (const p of sel) sv.blacklisted.add(p); break;
       default: break;
     }

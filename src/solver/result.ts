@@ -112,6 +112,9 @@ export function solverResult(solver: Solver, kinds: Set<string>): string {
       genidLines(pool, job.what, out, 1);
     }
   }
+  if (kinds.has('orphaned')) {
+    for (const p of solver.orphaned) out.push(`orphaned ${solvid2str(pool, p)}`);
+  }
   if (kinds.has('cleandeps')) {
     for (const p of solver.cleandepsList()) out.push(`cleandeps ${solvid2str(pool, p)}`);
   }

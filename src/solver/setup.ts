@@ -26,6 +26,7 @@ export interface SolverSetup extends PolicyState {
   weakrules: Set<number>;
   orphaned: number[];
   specialUpdaters: Map<number, number[]>;
+  dropOrphaned(p: number): boolean;
   updateTargets: Map<number, number[]>;
   featureRules: Map<number, number>;
   updateRules: Map<number, number>;
@@ -71,7 +72,7 @@ export function addUpdateRules(st: SolverSetup): void {
     if (!pool.isConsidered(p)) lits = [p];
     else if (!fr.lits.length) {
       st.orphaned.push(p);
-      lits = st.flags.keeporphans ? [p] : [];
+      lits = st.flags.keeporphans && !st.dropOrphaned(p) ? [p] : [];
     } else {
       const dupinv = st.dupinvolvedAll || st.dupinvolved.has(p);
       let qs = st.findUpdatePackages(p, dupinv ? 2 : 0);
@@ -87,7 +88,7 @@ export function addUpdateRules(st: SolverSetup): void {
         if (!filtered.length && dupinv && !dupMayKeep(st, p)) {
           st.orphaned.push(p);
           st.specialUpdaters.set(p, d);
-          if (st.flags.keeporphans) orphanKeep = true;
+          if (st.flags.keeporphans && !st.dropOrphaned(p)) orphanKeep = true;
           filtered = d;
         }
         if (orphanKeep) qs = [];

@@ -86,6 +86,13 @@ export class Solver implements PolicyState, SolverSetup {
   weakrules = new Set<number>();
   orphaned: number[] = [];
   specialUpdaters = new Map<number, number[]>();
+  dropOrphanedAll = false;
+  dropOrphanedSet = new Set<number>();
+
+  /** Orphaned installed packages the jobs ask to drop (droporphaned). */
+  dropOrphaned(p: number): boolean {
+    return this.dropOrphanedAll || this.dropOrphanedSet.has(p);
+  }
   featureRules = new Map<number, number>();
   updateRules = new Map<number, number>();
   /** Branch points: candidates, level, chosen index. */
