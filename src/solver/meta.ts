@@ -75,6 +75,7 @@ export function addPackageMetas(pool: Pool, repo: Repo, metas: readonly PackageM
     s.enhances = conv(m.enhances);
     s.files = m.files.map((f) => f.path);
     if (m.vendor) s.vendor = pool.str2id(m.vendor);
+    if (m.buildtime) s.buildtime = m.buildtime;
     ids.push(p);
   }
   return ids;

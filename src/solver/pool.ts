@@ -52,6 +52,7 @@ export interface Solvable {
   enhances: number[];
   files: string[];
   buildflavor?: string[];
+  buildtime?: number;
 }
 
 export interface PoolFlags {
@@ -418,6 +419,20 @@ export class Pool {
   evrcmp(a: number, b: number, mode: number): number {
     if (a === b) return 0;
     return evrcmpStr(this.strs[a]!, this.strs[b]!, mode, this.flags.promoteepoch);
+  }
+
+  /** Same package (libsolv's solvable_identical): NEVRA, vendor, build time or else the requires. */
+  identical(a: number, b: number): boolean {
+    const s1 = this.solvables[a]!;
+    const s2 = this.solvables[b]!;
+    if (s1.name !== s2.name || s1.arch !== s2.arch || s1.evr !== s2.evr) return false;
+    if ((s1.vendor || 1) !== (s2.vendor || 1)) return false;
+    if (s1.buildtime && s2.buildtime) return s1.buildtime === s2.buildtime;
+    let x1 = 0;
+    let x2 = 0;
+    for (const r of s1.requires) x1 ^= r;
+    for (const r of s2.requires) x2 ^= r;
+    return x1 === x2;
   }
 
   /** Does the package's provides match the dependency (pool_match_dep on solvable)? */

@@ -39,9 +39,7 @@ export interface SolverSetup extends PolicyState {
 }
 
 export function identical(pool: Pool, a: number, b: number): boolean {
-  const sa = pool.solvables[a]!;
-  const sb = pool.solvables[b]!;
-  return sa.name === sb.name && sa.evr === sb.evr && sa.arch === sb.arch && sa.vendor === sb.vendor;
+  return pool.identical(a, b);
 }
 
 function dupMayKeep(st: SolverSetup, p: number): boolean {
@@ -204,6 +202,7 @@ function disableUpdate(st: SolverSetup, p: number): void {
   if (ur !== undefined) st.rules.rules[ur]!.disabled = true;
   const fr = st.featureRules.get(p);
   if (fr !== undefined) st.rules.rules[fr]!.disabled = true;
+  for (const r of st.rules.rules) if (r.cls === RuleClass.BEST && r.job === undefined && r.info.from === p) r.disabled = true;
 }
 
 /** One or more rules per job. */

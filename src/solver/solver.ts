@@ -124,7 +124,7 @@ export class Solver implements PolicyState, SolverSetup {
     const s = this.pool.solvables[p]!;
     return this.pool.whatProvides(s.name).some((q) => {
       const qs = this.pool.solvables[q]!;
-      return q !== p && qs.repo !== this.pool.installed && qs.name === s.name && qs.evr === s.evr && qs.arch === s.arch && (this.dupmap.size === 0 || this.dupmap.has(q));
+      return q !== p && qs.repo !== this.pool.installed && qs.name === s.name && this.pool.identical(p, q) && (this.dupmap.size === 0 || this.dupmap.has(q));
     });
   }
 

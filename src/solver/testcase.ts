@@ -330,6 +330,7 @@ export function addTesttags(pool: Pool, repo: Repo, text: string): void {
     if (!s) continue;
     switch (tag) {
       case 'Vnd': s.vendor = pool.str2id(val); break;
+      case 'Tim': { const t = Number.parseInt(val, 10); if (t) s.buildtime = t; break; }
       case 'Req': case 'Prq': { const d = dep(val); if (d) s.requires.push(d); break; }
       case 'Prv': { const d = dep(val); if (d) s.provides.push(d); break; }
       case 'Obs': { const d = dep(val); if (d) s.obsoletes.push(d); break; }

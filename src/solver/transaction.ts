@@ -60,7 +60,7 @@ export function createTransaction(pool: Pool, installedAfter: Set<number>, multi
     const c = pool.evrcmp(ps.evr, qs.evr, EVRCMP.COMPARE);
     if (c < 0) steps.push({ kind: 'upgrade', p, replacedBy: q });
     else if (c > 0) steps.push({ kind: 'downgrade', p, replacedBy: q });
-    else if (ps.arch === qs.arch && ps.vendor === qs.vendor) steps.push({ kind: 'reinstall', p, replacedBy: q });
+    else if (pool.identical(p, q)) steps.push({ kind: 'reinstall', p, replacedBy: q });
     else steps.push({ kind: 'change', p, replacedBy: q });
   }
   for (const q of fresh) {
