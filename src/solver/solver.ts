@@ -328,14 +328,14 @@ export class Solver implements PolicyState, SolverSetup {
 
   obsIndex: Map<number, number[]> | null = null;
 
-  /** Installable, not installed packages with another name that obsolete installed package n (highest id first). */
+  /** Installable packages with another name (installed ones included) that obsolete installed package n. */
   obsoletersOf(n: number): number[] {
     if (!this.obsIndex) {
       const pool = this.pool;
       const idx = new Map<number, number[]>();
       for (let p = pool.solvables.length - 1; p >= 2; p--) {
         const ps = pool.solvables[p]!;
-        if (!ps.obsoletes.length || !ps.repo || ps.repo === pool.installed || !pool.installable(ps)) continue;
+        if (!ps.obsoletes.length || !ps.repo || !pool.installable(ps)) continue;
         for (const obs of ps.obsoletes) {
           for (const q of pool.whatProvides(obs)) {
             const qs = pool.solvables[q]!;
