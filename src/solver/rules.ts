@@ -37,6 +37,8 @@ export interface Rule {
   why?: number[];
   /** A learnt rule of an earlier run: never used again. */
   dead?: boolean;
+  /** All reasons a (de-duplicated) package rule exists. */
+  infos?: RuleMeta[];
 }
 
 export class RuleSet {
@@ -265,6 +267,23 @@ function addComplexRules(ctx: PkgRuleContext, n: number, dep: number, type: Rule
   }
 }
 
+/** libsolv's choice among the reasons of a package rule: same-name first, else the lowest type. */
+function pickRuleInfo(r: Rule): RuleMeta {
+  const order = (m: RuleMeta) => {
+    const i = r.lits.indexOf(-(m.from ?? 0));
+    return i < 0 ? r.lits.length : i;
+  };
+  const infos = r.infos!.map((m, i) => ({ m, i })).sort((a, b) => order(a.m) - order(b.m) || a.i - b.i).map((x) => x.m);
+  let best: RuleMeta | null = null;
+  for (const m of infos) {
+    if (!best || m.type === RuleInfo.PKG_SAME_NAME || best.type > m.type) {
+      best = m;
+      if (m.type === RuleInfo.PKG_SAME_NAME) break;
+    }
+  }
+  return best ?? r.info;
+}
+
 /** Compare rules the way libsolv sorts them before removing duplicates. */
 export function ruleCmp(a: number[], b: number[]): number {
   const pa = a[0]!;
@@ -290,9 +309,16 @@ export function unifyPkgRules(rs: RuleSet, from: number): void {
   filtered.sort((x, y) => ruleCmp(x.lits, y.lits));
   for (const r of filtered) {
     const last = kept[kept.length - 1];
-    if (last && ruleCmp(last.lits, r.lits) === 0) continue;
+    if (last && ruleCmp(last.lits, r.lits) === 0) {
+      (last.infos ??= [last.info]).push(r.info);
+      continue;
+    }
     kept.push(r);
   }
   rs.rules.length = from;
-  for (const r of kept) rs.rules.push(r);
+  for (const r of kept) {
+    if (r.infos) r.info = pickRuleInfo(r);
+    if (r.info.type === RuleInfo.PKG_SAME_NAME && r.lits.length === 2) r.info = { ...r.info, from: -r.lits[0]!, to: -r.lits[1]! };
+    rs.rules.push(r);
+  }
 }
