@@ -194,29 +194,25 @@ export class Pool {
     return this.rels[id - RELBASE]!;
   }
 
-  /** libsolv's plain text form of a dependency (`a >= 1`, `(a & b)`...). */
+  /** libsolv's plain text form of a dependency for rpm (`a >= 1`, `(a and (b or c))`). */
   dep2str(id: number): string {
+    return this.dep2strRel(id, -1);
+  }
+
+  private dep2strRel(id: number, oldrel: number): string {
     if (!isRel(id)) return this.strs[id] ?? '';
-    const r = this.getRel(id);
-    const n = isRel(r.name) && this.getRel(r.name).flags >= 16 ? `(${this.dep2str(r.name)})` : this.dep2str(r.name);
-    const e = isRel(r.evr) && this.getRel(r.evr).flags >= 16 ? `(${this.dep2str(r.evr)})` : this.dep2str(r.evr);
-    switch (r.flags) {
-      case REL.AND: return `${n} and ${e}`;
-      case REL.OR: return `${n} or ${e}`;
-      case REL.WITH: return `${n} with ${e}`;
-      case REL.WITHOUT: return `${n} without ${e}`;
-      case REL.COND: return `${n} if ${e}`;
-      case REL.UNLESS: return `${n} unless ${e}`;
-      case REL.ELSE: return `${n} else ${e}`;
-      case REL.NAMESPACE: return `${n}(${e})`;
-      case REL.ARCH: return `${n}.${e}`;
-      case REL.MULTIARCH: return `${n}:${e}`;
-      case REL.KIND: return `${n}:${e}`;
-      default: {
-        const op = relOpStr(r.flags);
-        return `${n} ${op} ${e}`;
+    const rd = this.getRel(id);
+    const rel = rd.flags;
+    const isBool = (f: number) => f === REL.AND || f === REL.OR || f === REL.WITH || f === REL.WITHOUT || f === REL.COND || f === REL.UNLESS || f === REL.ELSE;
+    if ((isBool(oldrel) || oldrel === -1) && isBool(rel)) {
+      if ((oldrel !== rel || rel === REL.COND || rel === REL.UNLESS || rel === REL.ELSE) && !((oldrel === REL.COND || oldrel === REL.UNLESS) && rel === REL.ELSE)) {
+        return `(${this.dep2strRel(rd.name, rel)}${relStr(rel)}${this.dep2strRel(rd.evr, rel)})`;
       }
     }
+    if (rel === REL.KIND) return `${this.dep2strRel(rd.evr, rel)}:${this.dep2strRel(rd.name, rel)}`;
+    if (rel === REL.NAMESPACE) return `${this.dep2strRel(rd.name, rel)}(${this.dep2strRel(rd.evr, rel)})`;
+    if (rel === REL.FILECONFLICT) return this.dep2strRel(rd.name, rel);
+    return `${this.dep2strRel(rd.name, rel)}${relStr(rel)}${this.dep2strRel(rd.evr, rel)}`;
   }
 
   addRepo(name: string, priority = 0, subpriority = 0): Repo {
@@ -460,6 +456,30 @@ export function globMatch(pattern: string, s: string): boolean {
     } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
   }
   return new RegExp(re + '$', 'is').test(s);
+}
+
+const RELS = [' ! ', ' > ', ' = ', ' >= ', ' < ', ' <> ', ' <= ', ' <=> '];
+
+function relStr(flags: number): string {
+  if (flags >= 0 && flags < 8) return RELS[flags]!;
+  switch (flags) {
+    case REL.AND: return ' and ';
+    case REL.OR: return ' or ';
+    case REL.WITH: return ' with ';
+    case REL.WITHOUT: return ' without ';
+    case REL.NAMESPACE: return ' NAMESPACE ';
+    case REL.ARCH: return '.';
+    case REL.MULTIARCH: return ':';
+    case REL.FILECONFLICT: return ' FILECONFLICT ';
+    case REL.COND: return ' if ';
+    case REL.UNLESS: return ' unless ';
+    case REL.COMPAT: return ' compat >= ';
+    case REL.KIND: return ' KIND ';
+    case REL.ELSE: return ' else ';
+    case REL.CONDA: return ' ';
+    case REL.ERROR: return ' ERROR ';
+    default: return ' ??? ';
+  }
 }
 
 export function relOpStr(flags: number): string {

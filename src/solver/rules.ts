@@ -258,11 +258,13 @@ function addComplexRules(ctx: PkgRuleContext, n: number, dep: number, type: Rule
       continue;
     }
     if (dontfix && type === RuleInfo.PKG_REQUIRES && !lits.some((l) => l > 0 && pool.solvables[l]!.repo === pool.installed)) continue;
+    if (dontfix && type === RuleInfo.PKG_CONFLICTS && lits.some((l) => l < 0 && pool.solvables[-l]!.repo === pool.installed)) continue;
     if (!lits.length) {
       addPkgRule(ctx, [-n], { type: type === RuleInfo.PKG_REQUIRES ? RuleInfo.PKG_NOTHING_PROVIDES_DEP : type, from: n, dep });
       continue;
     }
-    addPkgRule(ctx, [-n, ...lits], { type, from: n, dep });
+    const to = type === RuleInfo.PKG_CONFLICTS ? lits.find((l) => l < 0) : undefined;
+    addPkgRule(ctx, [-n, ...lits], { type, from: n, dep, ...(to !== undefined ? { to: -to } : {}) });
     for (const l of lits) if (l > 0) pushWork(l);
   }
 }
