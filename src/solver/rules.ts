@@ -257,7 +257,8 @@ function addComplexRules(ctx: PkgRuleContext, n: number, dep: number, type: Rule
       // conflict with itself inside a complex dep: ignore like libsolv does for self conflicts
       continue;
     }
-    if (dontfix && type === RuleInfo.PKG_REQUIRES && !lits.some((l) => l > 0 && pool.solvables[l]!.repo === pool.installed)) continue;
+    // installed package: only enforce what the installed system satisfies today
+    if (dontfix && type === RuleInfo.PKG_REQUIRES && !lits.some((l) => (l > 0) === (pool.solvables[Math.abs(l)]!.repo === pool.installed))) continue;
     if (dontfix && type === RuleInfo.PKG_CONFLICTS && lits.some((l) => l < 0 && pool.solvables[-l]!.repo === pool.installed)) continue;
     if (!lits.length) {
       addPkgRule(ctx, [-n], { type: type === RuleInfo.PKG_REQUIRES ? RuleInfo.PKG_NOTHING_PROVIDES_DEP : type, from: n, dep });
