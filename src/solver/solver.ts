@@ -229,11 +229,11 @@ export class Solver implements PolicyState, SolverSetup {
     }
     for (const job of jobs) {
       const t = job.how & JOB.JOBMASK;
-      if (t === JOB.INSTALL || t === JOB.UPDATE || t === JOB.DISTUPGRADE || t === JOB.LOCK || t === JOB.FAVOR || t === JOB.DISFAVOR || t === JOB.BLACKLIST) {
+      if (t === JOB.INSTALL || t === JOB.UPDATE) {
         for (const p of this.jobSelect(job)) if (pool.solvables[p]!.repo) addPkgRulesFor(ctx, p);
       }
     }
-    if (this.dupAll || this.dupmap.size) for (const p of this.dupmap) addPkgRulesFor(ctx, p);
+    // (packages of the dup set get rules when reached from jobs, installed packages or their updates)
     this.addWeakPkgRules(ctx);
     unifyPkgRules(this.rules, 1);
     this.pkgRulesEnd = this.rules.rules.length;
