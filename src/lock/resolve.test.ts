@@ -36,9 +36,13 @@ function primary(repo: string): string {
   return repomd;
 }
 
-const REQUESTS = [['bash'], ['openssh-server'], ['systemd', 'sudo'], ['python3'], ['NetworkManager'], ['/usr/bin/curl'], ['gcc'], ['cloud-init']];
+const REQUESTS = [
+  ['bash'], ['dnf'], ['openssh-server', 'sudo'], ['httpd'], ['python3'], ['vim-enhanced', 'tar', 'gzip'],
+  ['systemd', 'NetworkManager'], ['podman'], ['libc.so.6()(64bit)'], ['/usr/bin/python3'], ['/usr/bin/curl'],
+  ['gcc'], ['perl'], ['cloud-init'],
+];
 
-test('resolve gives libsolv\'s install set on CentOS Stream 9 BaseOS + AppStream', async (t) => {
+test('resolve gives libsolv\'s install set on CentOS Stream 9 BaseOS + AppStream', { timeout: 600_000 }, async (t) => {
   if (!requireTool(t, PY)) return;
   if (!existsSync(PY)) return;
   const baseos = await loadRepo(join(fixtures, 'repos/cs9-baseos'), { gpgcheck: false, cacheDir: null });
@@ -62,7 +66,8 @@ test('resolve gives libsolv\'s install set on CentOS Stream 9 BaseOS + AppStream
     assert.deepEqual(ours.packages.map((p) => nevraOf(p.meta)).sort(), want.packages, `${req}`);
     for (const p of ours.packages) for (const e of p.requires) assert.ok(ours.packages.some((q) => nevraOf(q.meta) === e.to));
   }
-  assert.ok(solvable >= 5, 'most requests are solvable');
+  assert.ok(solvable >= 10, 'most requests are solvable');
+  assert.equal(REQUESTS.length - solvable, 3, 'gcc, perl and cloud-init need a newer BaseOS than this snapshot');
 });
 
 test('request parsing accepts names, capabilities and versioned requests', () => {

@@ -10,8 +10,9 @@
  */
 import { DriftlessError } from '../core/errors.js';
 import type { PackageMeta, Dependency } from '../rpm/metadata.js';
-import { isRichDep, parseRichDep, type RichNode } from '../rpm/richdeps.js';
-import { Pool, REL } from '../solver/pool.js';
+import { isRichDep } from '../rpm/richdeps.js';
+import { Pool } from '../solver/pool.js';
+import { addPackageMetas, depToId } from '../solver/meta.js';
 import { Solver } from '../solver/solver.js';
 import { JOB, JobLists, type Job } from '../solver/testcase.js';
 import { analyzeProblems, findProblemRule, ruleInfo2str } from '../solver/problems.js';
@@ -47,36 +48,12 @@ export interface ResolveResult {
   problems: string[];
 }
 
-const FLAGS: Record<string, number> = { '<': REL.LT, '<=': REL.LT | REL.EQ, '=': REL.EQ, '>=': REL.GT | REL.EQ, '>': REL.GT };
-
 function evrString(p: PackageMeta): string {
   return `${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}`;
 }
 
 export function nevraOf(p: PackageMeta): string {
   return `${p.name}-${evrString(p)}.${p.arch}`;
-}
-
-/** Dependency → pool id (rich deps become boolean relations). */
-function depId(pool: Pool, d: Dependency): number {
-  if (isRichDep(d.name)) return richId(pool, parseRichDep(d.name));
-  const name = pool.str2id(d.name);
-  if (!d.op || d.evr === undefined) return name;
-  return pool.rel(name, pool.str2id(d.evr), FLAGS[d.op]!);
-}
-
-function richId(pool: Pool, n: RichNode): number {
-  if (n.kind === 'dep') return depId(pool, n.dep);
-  const args = n.args.map((a) => richId(pool, a));
-  const chain = (flags: number) => args.reduce((acc, x) => pool.rel(acc, x, flags));
-  switch (n.op) {
-    case 'and': return chain(REL.AND);
-    case 'or': return chain(REL.OR);
-    case 'with': return chain(REL.WITH);
-    case 'without': return pool.rel(args[0]!, args[1]!, REL.WITHOUT);
-    case 'if': return pool.rel(args[0]!, n.else ? pool.rel(args[1]!, richId(pool, n.else), REL.ELSE) : args[1]!, REL.COND);
-    case 'unless': return pool.rel(args[0]!, n.else ? pool.rel(args[1]!, richId(pool, n.else), REL.ELSE) : args[1]!, REL.UNLESS);
-  }
 }
 
 function depText(d: Dependency): string {
@@ -92,22 +69,11 @@ export function resolveInstallSet(repos: ResolveRepo[], req: ResolveRequest): Re
   for (const r of repos) {
     // libsolv: a higher priority value wins; dnf: a lower one does
     const repo = pool.addRepo(r.name, -(r.priority ?? 99));
-    for (const p of r.packages) {
-      if (p.arch === 'src' || p.arch === 'nosrc' || excluded.has(p.name)) continue;
-      const id = pool.addSolvable(repo, p.name, evrString(p), p.arch);
-      meta[id] = p;
+    const offered = r.packages.filter((p) => p.arch !== 'src' && p.arch !== 'nosrc' && !excluded.has(p.name));
+    addPackageMetas(pool, repo, offered).forEach((id, i) => {
+      meta[id] = offered[i]!;
       repoOf[id] = r.name;
-      const s = pool.solvables[id]!;
-      s.provides = p.provides.map((d) => depId(pool, d));
-      s.requires = p.requires.filter((d) => !d.name.startsWith('rpmlib(')).map((d) => depId(pool, d));
-      s.conflicts = p.conflicts.map((d) => depId(pool, d));
-      s.obsoletes = p.obsoletes.map((d) => depId(pool, d));
-      s.recommends = p.recommends.map((d) => depId(pool, d));
-      s.suggests = p.suggests.map((d) => depId(pool, d));
-      s.supplements = p.supplements.map((d) => depId(pool, d));
-      s.enhances = p.enhances.map((d) => depId(pool, d));
-      s.files = p.files.map((f) => f.path);
-    }
+    });
   }
   pool.setArch(req.arch);
   pool.createWhatProvides();
@@ -116,7 +82,7 @@ export function resolveInstallSet(repos: ResolveRepo[], req: ResolveRequest): Re
   const names = new Set(meta.filter(Boolean).map((p) => p.name));
   for (const what of req.install) {
     const sel = names.has(what) ? JOB.NAME : JOB.PROVIDES;
-    const id = sel === JOB.NAME ? pool.str2id(what) : depId(pool, parseSimpleDep(what));
+    const id = sel === JOB.NAME ? pool.str2id(what) : depToId(pool, parseSimpleDep(what));
     if (pool.whatProvides(id).length === 0 && !(sel === JOB.NAME)) {
       return { packages: [], problems: [`nothing provides requested ${what}`] };
     }
@@ -134,7 +100,7 @@ export function resolveInstallSet(repos: ResolveRepo[], req: ResolveRequest): Re
   const chosen = new Set(installed);
   const requested = new Map<number, string[]>();
   for (const what of req.install) {
-    const id = names.has(what) ? pool.str2id(what) : depId(pool, parseSimpleDep(what));
+    const id = names.has(what) ? pool.str2id(what) : depToId(pool, parseSimpleDep(what));
     const provs = names.has(what) ? installed.filter((p) => meta[p]!.name === what) : pool.whatProvides(id).filter((p) => chosen.has(p));
     for (const p of provs) requested.set(p, [...(requested.get(p) ?? []), what]);
   }
@@ -144,10 +110,10 @@ export function resolveInstallSet(repos: ResolveRepo[], req: ResolveRequest): Re
     const edges: Array<{ dep: string; to: string }> = [];
     for (const d of m.requires) {
       if (d.name.startsWith('rpmlib(')) continue;
-      for (const q of pool.whatProvides(depId(pool, d))) if (chosen.has(q) && q !== p) edges.push({ dep: depText(d), to: nevraOf(meta[q]!) });
+      for (const q of pool.whatProvides(depToId(pool, d))) if (chosen.has(q) && q !== p) edges.push({ dep: depText(d), to: nevraOf(meta[q]!) });
     }
     if (req.weakDeps) {
-      for (const d of m.recommends) for (const q of pool.whatProvides(depId(pool, d))) if (chosen.has(q) && q !== p) edges.push({ dep: `recommends ${depText(d)}`, to: nevraOf(meta[q]!) });
+      for (const d of m.recommends) for (const q of pool.whatProvides(depToId(pool, d))) if (chosen.has(q) && q !== p) edges.push({ dep: `recommends ${depText(d)}`, to: nevraOf(meta[q]!) });
     }
     const as = requested.get(p);
     return {

@@ -215,9 +215,8 @@ export function weakList(sv: Solver, fwd: (s: import('./pool.js').Solvable) => n
     for (const o of s.obsoletes) for (const x of pool.whatProvides(o)) obsmap.add(x);
   }
   const map = new Set<number>();
-  if (fwd === ((x: import('./pool.js').Solvable) => x.recommends) || true) {
-    for (const p of sv.weakInstalled) if (dm[p]! > 0 && fwd(pool.solvables[p]!) === pool.solvables[p]!.recommends) map.add(p);
-  }
+  // packages already pulled in by recommends count as recommended (not for the suggests list)
+  for (const p of sv.weakInstalled) if (dm[p]! > 0 && fwd(pool.solvables[p]!) === pool.solvables[p]!.recommends) map.add(p);
   for (const p of sv.sat.q) {
     if (p <= 0) continue;
     for (const d of fwd(pool.solvables[p]!)) {
