@@ -4,7 +4,7 @@
  * (gpgcheck on, no weak deps) in the same run. Also the decompress + SHA-256 bound for the
  * payloads, to show how close the rootfs stage gets to pure I/O work.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -27,6 +27,28 @@ function timed(cmd: string, args: string[], cwd = root): { seconds: number; stat
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+/**
+ * A bigger synthetic package set (PACKAGES × FILES files of 16 KiB text each), so per-byte and
+ * per-file work shows next to the fixed costs that dominate the tiny sample set.
+ */
+async function writeSyntheticDefinitions(dir: string, packages: number, files: number): Promise<string[]> {
+  const names: string[] = [];
+  for (let i = 0; i < packages; i++) {
+    const name = `synthetic-${String(i).padStart(3, '0')}`;
+    names.push(name);
+    const tree = join(dir, 'trees', name);
+    mkdirSync(tree, { recursive: true });
+    for (let f = 0; f < files; f++) {
+      // deterministic, moderately compressible text (like docs, scripts, data files)
+      const line = `${name} file ${f}: ${createHash('sha256').update(`${i}:${f}`).digest('hex')}\n`;
+      writeFileSync(join(tree, `f${String(f).padStart(4, '0')}.txt`), line.repeat(Math.ceil(16384 / line.length)).slice(0, 16384));
+    }
+    const requires = i > 0 ? `requires: [synthetic-${String(i - 1).padStart(3, '0')}]\n` : '';
+    writeFileSync(join(dir, `${name}.yaml`), `name: ${name}\nversion: "1.0"\nrelease: "1"\narch: noarch\nsummary: synthetic bench package\nlicense: MIT\n${requires}files:\n  - { path: /usr/share/${name}, from: ./trees/${name} }\n`);
+  }
+  return names;
 }
 
 export async function benchCompose(opts: { quick: boolean }): Promise<Record<string, unknown>> {
@@ -77,7 +99,44 @@ export async function benchCompose(opts: { quick: boolean }): Promise<Record<str
     }
     const bound = (performance.now() - s) / 1000;
     const report = JSON.parse(readFileSync(join(work, 'out-0/report.json'), 'utf8')) as { timings: Record<string, number> };
+
+    // scaled: synthetic packages, rootfs.tar only (the closest output to what dnf produces: a tree)
+    const nPkgs = opts.quick ? 20 : 40;
+    const nFiles = opts.quick ? 50 : 100;
+    const synthDefs = join(work, 'synthetic-defs');
+    mkdirSync(synthDefs);
+    const synthNames = await writeSyntheticDefinitions(synthDefs, nPkgs, nFiles);
+    const synthRepo = join(work, 'synthetic-repo');
+    await buildSampleRepo(synthRepo, { epoch: EPOCH, definitionsDir: synthDefs });
+    await createRepo(synthRepo, { epoch: EPOCH, signKey: readFileSync(join(root, 'examples/keys/demo-ed25519.secret.asc'), 'utf8') });
+    const synthDef = join(work, 'synthetic.yaml');
+    writeFileSync(synthDef, `name: synthetic\nrepositories:\n  - { name: synth, path: ${synthRepo}, gpgkey: [${join(root, 'examples/keys/demo-ed25519.public.asc')}] }\npackages:\n  install: [${synthNames.join(', ')}]\nhardening: { profile: none }\noutputs: [tar]\n`);
+    const synthLock = join(work, 'synthetic.lock.json');
+    const synthCompose = (i: number) => {
+      const r = timed(process.execPath, [join(root, 'bin/driftless.js'), 'compose', synthDef, '-o', join(work, `synth-out-${i}`), '--lock', synthLock, '--cache-dir', join(work, `synth-cache-${i}`), '--source-date-epoch', String(EPOCH), '-q']);
+      if (r.status !== 0) throw new Error(`compose failed: ${r.stderr}`);
+      return r.seconds;
+    };
+    const synthCold = median(Array.from({ length: runs }, (_, i) => synthCompose(i)));
+    const synthDnf = median(Array.from({ length: runs }, (_, i) => {
+      const r = timed('dnf', [
+        '-y', '-q', `--installroot=${join(work, `synth-dnfroot-${i}`)}`, '--releasever=4.0', '--setopt=reposdir=/dev/null',
+        `--setopt=cachedir=${join(work, `synth-dnfcache-${i}`)}`, '--setopt=install_weak_deps=False', '--disableplugin=*',
+        `--repofrompath=synth,file://${synthRepo}`, '--setopt=synth.gpgcheck=1', `--setopt=synth.gpgkey=file://${join(root, 'examples/keys/demo-ed25519.public.asc')}`,
+        'install', ...synthNames,
+      ]);
+      if (r.status !== 0) throw new Error(`dnf failed: ${r.stderr}`);
+      return r.seconds;
+    }));
     return {
+      scaled: {
+        packages: nPkgs,
+        files: nPkgs * nFiles,
+        bytes: nPkgs * nFiles * 16384,
+        composeTarOnlySeconds: synthCold,
+        dnfInstallrootSeconds: synthDnf,
+        speedupVsDnf: Number((synthDnf / synthCold).toFixed(2)),
+      },
       packages: nevras.length,
       composeColdSeconds: median(cold),
       composeWarmSeconds: median(warm),

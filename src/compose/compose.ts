@@ -62,6 +62,9 @@ const conflicts: ConflictHandler = (c) => {
   return 'error';
 };
 
+/** Small file contents kept in memory per arch (the rest streams through the content store). */
+const INLINE_BUDGET = 512 * 1024 * 1024;
+
 export function defaultLockPath(defPath: string): string {
   return join(dirname(resolve(defPath)), `${basename(defPath).replace(/\.(ya?ml)$/, '')}.lock.json`);
 }
@@ -206,8 +209,9 @@ async function buildRootfs(def: LoadedDefinition, pkgs: LockedPackage[], opened:
   const rootfs = new Rootfs({ onConflict: conflicts, defaultMtime: epoch });
   const packages: PackageReport[] = [];
   const ordered = installOrder(pkgs);
+  const inlineBudget = { remaining: INLINE_BUDGET };
   for (const p of ordered) {
-    const r = await installPackage(rootfs, opened.get(p.sha256)!, { cas });
+    const r = await installPackage(rootfs, opened.get(p.sha256)!, { cas, inlineBudget });
     if (r.skippedScriptlets.length) report.info('COMPOSE_SCRIPTLETS_SKIPPED', `${p.nevra}: ${r.skippedScriptlets.join(' ')} not run`);
     packages.push({ nevra: p.nevra, name: p.name, reason: p.reason, rpmSize: p.size, installedSize: r.installedSize, files: r.files, signingKey: p.signingKey, skippedScriptlets: r.skippedScriptlets });
   }

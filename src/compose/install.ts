@@ -8,6 +8,7 @@
  *   const r = await installPackage(rootfs, pkg, { cas })
  *   r.skippedScriptlets // ['%post', '%postun']
  */
+import { createHash } from 'node:crypto';
 import type { ContentStore } from '../core/cas.js';
 import { DriftlessError } from '../core/errors.js';
 import { Tag } from '../rpm/tags.js';
@@ -69,8 +70,17 @@ function entryType(mode: number): EntryType {
   throw new DriftlessError('COMPOSE_UNSUPPORTED_FILE', `unsupported file type ${(mode & S_IFMT).toString(8)}`);
 }
 
+/** Files up to this size are kept in memory (while the budget lasts) instead of the content store. */
+export const INLINE_MAX = 256 * 1024;
+
 export interface InstallOptions {
   cas: ContentStore;
+  /**
+   * Bytes of file content that may still be kept in memory; shared across packages and decreased
+   * as files are inlined. Small files then cost no store round trips (open/write/rename per file).
+   * Default: nothing inlined.
+   */
+  inlineBudget?: { remaining: number };
   /** Leave out %doc files (and %license if `excludeLicenses`): smaller images. Default false. */
   excludeDocs?: boolean;
 }
@@ -102,12 +112,27 @@ export async function installPackage(fs: Rootfs, pkg: RpmPackage, opts: InstallO
     const type = entryType(file.mode);
     if (type === 'file') {
       if (file.nlink > 1 && entry.size === 0 && file.size > 0) continue; // data comes with the last link
-      const { sha256, size } = await opts.cas.putStream(data(), { expectedSize: file.size, noSync: true, label: `${name}:${file.path}` });
+      const budget = opts.inlineBudget;
+      let content: { sha256: string; bytes?: Uint8Array; open?: () => AsyncIterable<Uint8Array> };
+      let size: number;
+      if (budget && file.size <= INLINE_MAX && budget.remaining >= file.size) {
+        const parts: Uint8Array[] = [];
+        for await (const c of data()) parts.push(c);
+        const bytes = Buffer.concat(parts);
+        if (bytes.length !== file.size) throw new DriftlessError('COMPOSE_SIZE_MISMATCH', `${name}:${file.path}: payload has ${bytes.length} bytes, header says ${file.size}`);
+        budget.remaining -= bytes.length;
+        size = bytes.length;
+        content = { sha256: createHash('sha256').update(bytes).digest('hex'), bytes };
+      } else {
+        const put = await opts.cas.putStream(data(), { expectedSize: file.size, noSync: true, label: `${name}:${file.path}` });
+        size = put.size;
+        content = { sha256: put.sha256, open: () => opts.cas.read(put.sha256) };
+      }
       const group = file.links.filter((i) => !skip(files[i]!));
       const primary = files[group[0] ?? file.index]!;
       if (placed.has(primary.index)) continue;
       placed.add(primary.index);
-      fs.add({ path: primary.path, type: 'file', size, ...base(primary), content: { sha256, open: () => opts.cas.read(sha256) } });
+      fs.add({ path: primary.path, type: 'file', size, ...base(primary), content });
       result.files++;
       result.installedSize += size;
       for (const i of group.slice(1)) {
