@@ -157,3 +157,46 @@ test('the CLI prints why a package is in the image', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^bash-.* ← requires \/bin\/sh ← \S+ \(requested: \S+\)$/m);
 });
+
+test('a compose killed at any step leaves the previous output intact and no partial one', () => {
+  const def = definition('killed');
+  const out = join(work, 'out-killed');
+  const lock = join(work, 'killed.lock.json');
+  const base = ['compose', def, '-o', out, '--lock', lock, '--cache-dir', join(work, 'cache-killed'), '--source-date-epoch', String(EPOCH)];
+  const trace = join(work, 'killed.trace');
+  const first = runCli(base, { env: { DRIFTLESS_FAULT_TRACE: trace } });
+  assert.equal(first.status, 0, first.stderr);
+  const before = digests(out);
+  const steps = readFileSync(trace, 'utf8').trim().split('\n').filter((l) => l.startsWith('compose ')).map((l) => l.split(' ')[1]!);
+  assert.ok(steps.includes('publish') && steps.includes('emit-tar'), steps.join(','));
+  for (const step of steps) {
+    const r = runCli(base, { env: { DRIFTLESS_FAULT: `compose:${step}` } });
+    assert.notEqual(r.status, 0, `killed at ${step}`);
+    assert.deepEqual(digests(out), before, `output changed after a kill at ${step}`);
+  }
+  const again = runCli(base);
+  assert.equal(again.status, 0, again.stderr);
+  const after = digests(out);
+  delete after['report.json']; // timings differ run to run
+  delete before['report.json'];
+  assert.deepEqual(after, before);
+});
+
+test('two packages shipping the same path with different content is an error naming both owners', async () => {
+  const defs = join(work, 'conflict-defs');
+  mkdirSync(defs);
+  for (const name of ['alpha', 'beta']) {
+    writeFileSync(join(defs, `${name}.yaml`), `name: ${name}\nversion: "1.0"\nrelease: "1"\narch: noarch\nsummary: ${name}\nlicense: MIT\nfiles:\n  - { path: /etc/shared.conf, content: "from ${name}\\n" }\n`);
+  }
+  const conflictRepo = join(work, 'conflict-repo');
+  await buildSampleRepo(conflictRepo, { epoch: EPOCH, definitionsDir: defs });
+  await createRepo(conflictRepo, { epoch: EPOCH, signKey: readFileSync(join(keys, 'demo-ed25519.secret.asc'), 'utf8') });
+  const def = join(work, 'conflict.yaml');
+  writeFileSync(def, `name: conflict\nrepositories:\n  - { name: c, path: ${conflictRepo}, gpgkey: [${join(keys, 'demo-ed25519.public.asc')}] }\npackages: { install: [alpha, beta] }\n`);
+  const out = join(work, 'out-conflict');
+  await assert.rejects(
+    compose(def, { outDir: out, cacheDir: join(work, 'cache-conflict'), report: new CollectingReport(), epoch: EPOCH }),
+    (e) => isDriftlessError(e, 'ROOTFS_CONFLICT') && /\/etc\/shared\.conf: .*beta.* conflicts with .*alpha/.test((e as Error).message),
+  );
+  assert.equal(existsSync(out), false);
+});

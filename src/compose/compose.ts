@@ -32,6 +32,7 @@ import { lockStage } from './lock-stage.js';
 import { fetchAndVerify, openCache } from './fetch-stage.js';
 import { archTotals, largestPackages, type ArchReport, type ComposeReport, type PackageReport } from './report.js';
 import { defaultCacheDir } from '../repo/load.js';
+import { faultPoint } from '../core/faults.js';
 
 export interface ComposeOptions {
   outDir: string;
@@ -101,6 +102,7 @@ export async function compose(defPath: string, opts: ComposeOptions): Promise<Co
       for (const arch of def.definition.arch) {
         const pkgs = lock.arches[arch]?.packages ?? [];
         const dir = multi ? join(tmp, arch) : tmp;
+        faultPoint('compose', 'rootfs');
         const built = await t(`rootfs:${arch}`, () => buildRootfs(def, pkgs, opened, cache.store, epoch, report));
         const image: ImageInfo = imageInfo(def.definition, arch);
         const outputs: EmittedFile[] = [];
@@ -108,6 +110,7 @@ export async function compose(defPath: string, opts: ComposeOptions): Promise<Co
           for (const name of ['tar', 'erofs', 'verity', 'squashfs'] as const) {
             if (!wants(def.definition, name)) continue;
             let files: EmittedFile[];
+            faultPoint('compose', `emit-${name}`);
             try {
               files = await getEmitter(name).emit(built.rootfs, { outDir: dir, epoch, report, image });
             } catch (e) {
@@ -133,6 +136,7 @@ export async function compose(defPath: string, opts: ComposeOptions): Promise<Co
         }
         arches.push({ ...built.report, arch, outputs });
       }
+      faultPoint('compose', 'emit-oci');
       if (ociImages.length) {
         await t('emit:oci', () => writeOciLayout(join(tmp, 'oci'), ociImages, { epoch, compression: def.definition.oci.layerCompression }));
       }
@@ -145,6 +149,7 @@ export async function compose(defPath: string, opts: ComposeOptions): Promise<Co
         timings,
       };
       await writeFileAtomic(join(tmp, 'report.json'), JSON.stringify(composeReport, null, 2) + '\n', { noSync: true });
+      faultPoint('compose', 'publish');
     });
     const composeReport = JSON.parse(await readFile(join(resolve(opts.outDir), 'report.json'), 'utf8')) as ComposeReport;
     return { outDir: resolve(opts.outDir), lockPath, report: composeReport };

@@ -15,7 +15,7 @@ import { DriftlessError } from '../core/errors.js';
 import { silentReport, type Report } from '../core/report.js';
 import { sourceDateEpoch } from '../core/time.js';
 import { readTar } from '../archive/tar-read.js';
-import { faultPoint, fsyncEnabled } from './faults.js';
+import { faultPoint, fsyncEnabled } from '../core/faults.js';
 import { addPath, getPath, newDir, writeTree, type MemDir, type MemNode } from './tree.js';
 import { encodeCommit, loadPgp, validateRef, withLock, type CommitObject, type HostStore } from './store.js';
 

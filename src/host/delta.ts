@@ -25,7 +25,7 @@ import { reachable } from './fsck.js';
 import { walkTree } from './tree.js';
 import { hasObject } from './fastio.js';
 import { syncFs } from './commit.js';
-import { faultPoint, syncOpts } from './faults.js';
+import { faultPoint, syncOpts } from '../core/faults.js';
 import { decodeCommit, loadPgp, withLock, type HostStore } from './store.js';
 
 const MAGIC = Buffer.from('DLDELTA1');

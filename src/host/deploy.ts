@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { DriftlessError } from '../core/errors.js';
 import { silentReport, type Report } from '../core/report.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { faultPoint, syncOpts } from './faults.js';
+import { faultPoint, syncOpts } from '../core/faults.js';
 import { readState, writeState, statusEntries, type HostState, type StatusEntry } from './state.js';
 import { checkoutTree, copyObject, removeTree, writeEtc, xattrFailures } from './checkout.js';
 import { etcDigest, etcFromDisk, etcFromTree, mergeEtc, type EtcConflict, type EtcItem } from './etc-merge.js';

@@ -19,7 +19,7 @@ import { copyObject, dirMode, hashFile, linkMode, removeTree, Variants, withWrit
 import { canOwn } from './etc-merge.js';
 import { splitPath, walkTree } from './tree.js';
 import { withLock, type HostStore } from './store.js';
-import { faultPoint } from './faults.js';
+import { faultPoint } from '../core/faults.js';
 import { managed, readXattrsTree, sameXattrs, setXattrs } from './xattrs.js';
 
 export type DriftKind = 'added' | 'removed' | 'modified' | 'metadata';

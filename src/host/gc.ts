@@ -13,7 +13,7 @@ import { silentReport } from '../core/report.js';
 import { readState } from './state.js';
 import { pruneDeployments, readMeta } from './deploy.js';
 import { reachable } from './fsck.js';
-import { faultPoint } from './faults.js';
+import { faultPoint } from '../core/faults.js';
 import { withLock, type HostStore } from './store.js';
 
 export interface GcResult {

@@ -8,7 +8,7 @@ import { promises as fsp, constants as fsc } from 'node:fs';
 import { join } from 'node:path';
 import { DriftlessError } from '../core/errors.js';
 import { fsyncDir } from '../core/atomic.js';
-import { faultPoint, fsyncEnabled } from './faults.js';
+import { faultPoint, fsyncEnabled } from '../core/faults.js';
 import type { HostStore } from './store.js';
 
 export interface DeploymentRecord {

@@ -22,7 +22,7 @@ import { ContentStore } from '../core/cas.js';
 import { DriftlessError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { syncOpts } from './faults.js';
+import { syncOpts } from '../core/faults.js';
 import type { Keyring, SignatureVerdict } from '../core/pgp.js';
 
 /** OpenPGP is loaded only by operations that sign or verify (it costs ~0.1 s to load). */
