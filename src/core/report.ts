@@ -3,7 +3,7 @@
  * warnings. Library code never prints; the CLI renders a Report as progress bars on a TTY or
  * as JSON lines with `--json`. Tests use `CollectingReport` to assert on what was reported.
  *
- *   report.warn('REPO_GPGCHECK_OFF', 'gpgcheck disabled by --nogpgcheck')
+ *   report.warn('REPO_GPGCHECK_DISABLED', 'gpgcheck disabled by --nogpgcheck')
  *   const p = report.progress('fetch', 'downloading', total); p.tick(n); p.done();
  */
 export type ReportLevel = 'info' | 'warning' | 'error';
