@@ -95,7 +95,7 @@ export function registerCompose(program: Command): void {
       const ctx = cliContext(cmd);
       const lock = await readLockfile(opts.lock);
       const chains = whyChains(lock, name, { arch: opts.arch });
-      output(ctx, { package: name, chains }, () => chains.map(formatChain).join('\n'));
+      output(ctx, { package: name, lines: chains.map(formatChain), chains }, () => chains.map(formatChain).join('\n'));
     });
 
   const image = program.command('image').description('inspect composed images');
