@@ -200,3 +200,19 @@ test('two packages shipping the same path with different content is an error nam
   );
   assert.equal(existsSync(out), false);
 });
+
+test('several arches: one lock, one rootfs per arch, a multi-arch OCI index', async (t) => {
+  const def = join(work, 'multi.yaml');
+  writeFileSync(def, `name: multi\nrepositories:\n  - { name: sample, path: ${repo}, gpgkey: [${join(keys, 'demo-ed25519.public.asc')}] }\narch: [x86_64, aarch64]\npackages: { install: [setup, tzdata] }\noutputs: [oci, tar, sbom]\n`);
+  const out = join(work, 'out-multi');
+  const r = await compose(def, { outDir: out, cacheDir: join(work, 'cache-multi'), report: new CollectingReport(), epoch: EPOCH });
+  assert.deepEqual(r.report.arches.map((a) => a.arch), ['x86_64', 'aarch64']);
+  for (const a of ['x86_64', 'aarch64']) assert.ok(existsSync(join(out, a, 'rootfs.tar')) && existsSync(join(out, a, 'sbom.spdx.json')), a);
+  const index = JSON.parse(readFileSync(join(out, 'oci/index.json'), 'utf8'));
+  const inner = JSON.parse(readFileSync(join(out, 'oci/blobs', ...index.manifests[0].digest.split(':')), 'utf8'));
+  assert.deepEqual(inner.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture).sort(), ['amd64', 'arm64']);
+  if (!requireTool(t, 'skopeo')) return;
+  const sk = run('skopeo', ['inspect', '--override-arch', 'arm64', `oci:${join(out, 'oci')}:latest`]);
+  assert.equal(sk.status, 0, sk.stderr);
+  assert.equal(JSON.parse(sk.stdout).Architecture, 'arm64');
+});

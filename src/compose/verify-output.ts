@@ -17,6 +17,7 @@ import { readTar, readBody } from '../archive/tar-read.js';
 import { formatVerity } from '../outputs/verity.js';
 import { parseLockfile } from '../lock/lockfile.js';
 import type { ComposeReport } from './report.js';
+import { DriftlessError } from '../core/errors.js';
 
 export interface OutputCheck {
   name: string;
@@ -33,6 +34,9 @@ async function sha256File(path: string): Promise<string> {
 export async function verifyComposeOutput(outDir: string): Promise<OutputCheck[]> {
   const checks: OutputCheck[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  if (!existsSync(join(outDir, 'report.json'))) {
+    throw new DriftlessError('IMAGE_NOT_FOUND', `${outDir} has no report.json`, { path: outDir, hint: 'is this a `driftless compose` output directory?' });
+  }
   const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ComposeReport;
   const lock = parseLockfile(await readFile(join(outDir, 'lock.json'), 'utf8'), join(outDir, 'lock.json'));
   const multi = report.arches.length > 1;
