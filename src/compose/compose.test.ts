@@ -216,3 +216,18 @@ test('several arches: one lock, one rootfs per arch, a multi-arch OCI index', as
   assert.equal(sk.status, 0, sk.stderr);
   assert.equal(JSON.parse(sk.stdout).Architecture, 'arm64');
 });
+
+test('every example definition is valid and composes against the sample repository', async () => {
+  const examples = join(repoRoot, 'examples');
+  const names = readdirSync(examples).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+  assert.deepEqual(names, ['ai-node', 'base', 'container-host', 'distroless']);
+  for (const name of names) {
+    const text = readFileSync(join(examples, `${name}.yaml`), 'utf8')
+      .replace(/path: \.\.\/out\/demo\/repo/g, `path: ${repo}`)
+      .replace(/gpgkey: \[keys\//g, `gpgkey: [${keys}/`);
+    const def = join(work, `example-${name}.yaml`);
+    writeFileSync(def, text);
+    const r = await compose(def, { outDir: join(work, `out-example-${name}`), cacheDir: join(work, 'cache-examples'), report: new CollectingReport(), epoch: EPOCH, skipUnavailableOutputs: false });
+    assert.ok(r.report.arches[0]!.totals.packages > 0, name);
+  }
+});
