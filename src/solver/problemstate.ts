@@ -109,7 +109,10 @@ export function disableProblem(sv: Solver, v: number): void {
     return;
   }
   const job = -v - 1;
-  for (const r of rs) if ((r.cls === RuleClass.JOB || r.cls === RuleClass.BEST) && r.job === job) r.disabled = true;
+  for (let i = sv.pkgRulesEnd || 1; i < rs.length; i++) {
+    const r = rs[i]!;
+    if ((r.cls === RuleClass.JOB || r.cls === RuleClass.BEST) && r.job === job) r.disabled = true;
+  }
 }
 
 export function enableProblem(sv: Solver, v: number): void {
@@ -128,7 +131,10 @@ export function enableProblem(sv: Solver, v: number): void {
     return;
   }
   const job = -v - 1;
-  for (const r of rs) if ((r.cls === RuleClass.JOB || r.cls === RuleClass.BEST) && r.job === job) r.disabled = false;
+  for (let i = sv.pkgRulesEnd || 1; i < rs.length; i++) {
+    const r = rs[i]!;
+    if ((r.cls === RuleClass.JOB || r.cls === RuleClass.BEST) && r.job === job) r.disabled = false;
+  }
 }
 
 /** Disable a problem element and re-enable policy rules the disabled job had switched off. */
@@ -146,14 +152,21 @@ export function reenablePolicyRules(sv: Solver): void {
 
 export function applyPolicyRules(sv: Solver): void {
   const rs = sv.rules.rules;
-  const before = rs.map((r) => r.disabled);
+  // policy rules are never package rules: only look at the rules after them
+  const start = Math.min(sv.pkgRulesEnd || 1, rs.length);
+  const n = rs.length;
+  const before = new Uint8Array(n - start);
+  for (let i = start; i < n; i++) before[i - start] = rs[i]!.disabled ? 1 : 0;
   const saveJobs = sv.jobs;
-  const active = new Set<number>();
-  saveJobs.forEach((_, i) => {
-    const jr = rs.filter((r) => r.cls === RuleClass.JOB && r.job === i);
-    if (!jr.length || jr.some((r) => !r.disabled)) active.add(i);
-  });
-  sv.jobs = saveJobs.filter((_, i) => active.has(i));
+  const hasRule = new Uint8Array(saveJobs.length);
+  const hasEnabled = new Uint8Array(saveJobs.length);
+  for (let i = start; i < n; i++) {
+    const r = rs[i]!;
+    if (r.cls !== RuleClass.JOB || r.job === undefined) continue;
+    hasRule[r.job] = 1;
+    if (!r.disabled) hasEnabled[r.job] = 1;
+  }
+  sv.jobs = saveJobs.filter((_, i) => !hasRule[i] || hasEnabled[i]);
   disablePolicyRules(sv);
   sv.jobs = saveJobs;
   for (const p of sv.cleandeps) {
@@ -163,7 +176,7 @@ export function applyPolicyRules(sv: Solver): void {
     const fr = sv.featureRules.get(p);
     if (fr !== undefined) rs[fr]!.disabled = true;
   }
-  rs.forEach((r, i) => { if (r.disabled && !before[i]) sv.policyDisabled.add(i); });
+  for (let i = start; i < n; i++) if (rs[i]!.disabled && !before[i - start]) sv.policyDisabled.add(i);
 }
 
 /** A choice rule whose original rule is fulfilled by a package the choice rule left out was not needed. */
@@ -171,7 +184,7 @@ export function checkUnneededChoiceRules(sv: Solver): boolean {
   const rs = sv.rules.rules;
   const dm = sv.sat.dm;
   let changed = false;
-  for (let i = 1; i < rs.length; i++) {
+  for (let i = sv.pkgRulesEnd || 1; i < rs.length; i++) {
     const r = rs[i]!;
     if (r.cls !== RuleClass.CHOICE || r.disabled) continue;
     const or = rs[r.info.from!]!;
@@ -194,7 +207,8 @@ export function disableRelatedChoiceRules(sv: Solver, rid: number): void {
   const orig = rs[rs[rid]!.info.from!]!;
   const m = new Set(orig.lits.filter((p) => p > 0));
   for (const p of rs[rid]!.lits) if (p > 0) m.delete(p);
-  for (const r of rs) {
+  for (let i = sv.pkgRulesEnd || 1; i < rs.length; i++) {
+    const r = rs[i]!;
     if (r.cls !== RuleClass.CHOICE || r.disabled) continue;
     if (rs[r.info.from!]!.lits.some((p) => p > 0 && m.has(p))) r.disabled = true;
   }

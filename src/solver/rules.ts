@@ -41,11 +41,16 @@ export interface Rule {
   infos?: RuleMeta[];
 }
 
+/** Every rule object gets all fields up front: one hidden class keeps propagation monomorphic. */
+function newRule(cls: RuleClass, lits: number[], info: RuleMeta, job: number | undefined, disabled: boolean): Rule {
+  return { lits, cls, info, disabled, job, why: undefined, dead: false, infos: undefined };
+}
+
 export class RuleSet {
-  rules: Rule[] = [{ lits: [], cls: RuleClass.PKG, info: { type: RuleInfo.UNKNOWN }, disabled: true }];
+  rules: Rule[] = [newRule(RuleClass.PKG, [], { type: RuleInfo.UNKNOWN }, undefined, true)];
 
   add(cls: RuleClass, lits: number[], info: RuleMeta, job?: number): number {
-    this.rules.push({ lits, cls, info, disabled: false, job });
+    this.rules.push(newRule(cls, lits, info, job, false));
     return this.rules.length - 1;
   }
 }

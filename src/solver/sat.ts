@@ -66,8 +66,10 @@ export class Sat {
     if (b < 0) b = a === 0 ? 1 : 0;
     this.w1[i] = a;
     this.w2[i] = b;
-    this.watches[this.wi(lits[a]!)]!.push(i);
-    this.watches[this.wi(lits[b]!)]!.push(i);
+    // entries are (rule, blocker) pairs: the blocker is another literal of the rule; when it is
+    // true the rule is satisfied and propagation skips it without touching the rule object
+    this.watches[this.wi(lits[a]!)]!.push(i, lits[b]!);
+    this.watches[this.wi(lits[b]!)]!.push(i, lits[a]!);
   }
 
   /** 1 true, -1 false, 0 undecided. */
@@ -91,34 +93,40 @@ export class Sat {
   /** Unit propagation; returns the id of a conflicting rule or 0. */
   propagate(level: number): number {
     const rules = this.rs.rules;
+    const dm = this.dm;
+    const w1 = this.w1;
+    const w2 = this.w2;
     while (this.propIndex < this.q.length) {
       const lit = this.q[this.propIndex++]!;
       const falseLit = -lit;
       const wl = this.watches[this.wi(falseLit)]!;
+      const n = wl.length;
       let j = 0;
-      for (let k = 0; k < wl.length; k++) {
+      for (let k = 0; k < n; k += 2) {
         const ri = wl[k]!;
+        const blk = wl[k + 1]!;
+        const bdv = dm[blk > 0 ? blk : -blk]!;
+        if (bdv !== 0 && (bdv > 0) === (blk > 0)) { wl[j++] = ri; wl[j++] = blk; continue; }
         const r = rules[ri]!;
         if (r.disabled) {
-          if (!r.dead) wl[j++] = ri; // keep: the rule may be enabled again
+          if (!r.dead) { wl[j++] = ri; wl[j++] = blk; } // keep: the rule may be enabled again
           continue;
         }
         const lits = r.lits;
-        let my = this.w1[ri]!;
-        let other = this.w2[ri]!;
+        let my = w1[ri]!;
+        let other = w2[ri]!;
         let first = true;
         if (lits[my] !== falseLit) {
-          if (lits[other] !== falseLit) { wl[j++] = ri; continue; } // stale
+          if (lits[other] !== falseLit) { wl[j++] = ri; wl[j++] = blk; continue; } // stale
           const t = my; my = other; other = t;
           first = false;
         }
         const ol = lits[other]!;
-        const odv = this.dm[ol > 0 ? ol : -ol]!;
+        const odv = dm[ol > 0 ? ol : -ol]!;
         const ov = odv === 0 ? 0 : (odv > 0) === (ol > 0) ? 1 : -1;
-        if (ov === 1) { wl[j++] = ri; continue; }
+        if (ov === 1) { wl[j++] = ri; wl[j++] = ol; continue; }
         // look for a new literal to watch
         let found = -1;
-        const dm = this.dm;
         for (let m = 0; m < lits.length; m++) {
           if (m === my || m === other) continue;
           const l = lits[m]!;
@@ -126,18 +134,19 @@ export class Sat {
           if (v === 0 || (v > 0) === (l > 0)) { found = m; break; }
         }
         if (found >= 0) {
-          if (first) this.w1[ri] = found;
-          else this.w2[ri] = found;
-          this.watches[this.wi(lits[found]!)]!.push(ri);
+          if (first) w1[ri] = found;
+          else w2[ri] = found;
+          this.watches[this.wi(lits[found]!)]!.push(ri, ol);
           continue;
         }
         wl[j++] = ri;
+        wl[j++] = ol;
         if (ov === -1) {
-          for (k++; k < wl.length; k++) wl[j++] = wl[k]!;
+          for (k += 2; k < n; k++) wl[j++] = wl[k]!;
           wl.length = j;
           return ri;
         }
-        this.decide(lits[other]!, level, ri);
+        this.decide(ol, level, ri);
       }
       wl.length = j;
     }
