@@ -125,9 +125,13 @@ export function selectAndInstall(sv: Solver, level: number, dq: number[], disabl
 export function makeRuleDecisions(sv: Solver, disablerules: boolean): number {
   const rs = sv.rules.rules;
   if (sv.sat.dm[SYSTEMSOLVABLE] === 0) sv.sat.decide(SYSTEMSOLVABLE, 1, 0);
-  if (!sv.assertions || sv.assertionsUpTo !== rs.length) {
+  // rules are only appended (learnt rules): extend the list of single-literal rules in rule order
+  if (!sv.assertions || sv.assertionsUpTo > rs.length) {
     sv.assertions = [];
-    for (let i = 1; i < rs.length; i++) if (rs[i]!.lits.length === 1) sv.assertions.push(i);
+    sv.assertionsUpTo = 1;
+  }
+  if (sv.assertionsUpTo !== rs.length) {
+    for (let i = sv.assertionsUpTo; i < rs.length; i++) if (rs[i]!.lits.length === 1) sv.assertions.push(i);
     sv.assertionsUpTo = rs.length;
   }
   for (const i of sv.assertions) {
@@ -371,6 +375,25 @@ export function resolveInstalled(sv: Solver, level: number, disablerules: boolea
   return level;
 }
 
+/**
+ * First literal of every rule with >= 2 literals (0 otherwise), cached on the solver: rule
+ * literals never change once solving starts, and rules are only appended (learnt rules, which
+ * the caller checks on the rule objects). resolveDependencies sweeps all rules after every
+ * decision, so this keeps the sweep on one typed array.
+ */
+function ruleHeads(sv: Solver): Int32Array {
+  const rs = sv.rules.rules;
+  const c = sv.ruleHeadCache;
+  if (c && (c.length === rs.length || (c.length >= sv.pkgRulesEnd && rs.length - c.length < 4096))) return c;
+  const h = new Int32Array(rs.length);
+  for (let i = 1; i < rs.length; i++) {
+    const l = rs[i]!.lits;
+    h[i] = l.length >= 2 ? l[0]! : 0;
+  }
+  sv.ruleHeadCache = h;
+  return h;
+}
+
 export function resolveDependencies(sv: Solver, level: number, disablerules: boolean, focus = false): number {
   const rs = sv.rules.rules;
   const dm = sv.sat.dm;
@@ -378,6 +401,8 @@ export function resolveDependencies(sv: Solver, level: number, disablerules: boo
   const focusbest = focus && (sv.flags.focusnew || sv.flags.focusbest) && sv.doExtraReordering;
   let postponed = 0;
   const nrules = () => rs.length;
+  const heads = ruleHeads(sv);
+  const nheads = heads.length;
   for (let i = 1, n = 1; ; i++, n++) {
     if (n >= nrules()) {
       if (postponed <= 0) break;
@@ -386,6 +411,11 @@ export function resolveDependencies(sv: Solver, level: number, disablerules: boo
       n = 1;
     }
     if (i >= nrules()) i = 1;
+    // cheap skip tests on the cached first literals before touching the rule object
+    if (i < nheads) {
+      const h = heads[i]!;
+      if (h === 0 || (h < 0 && dm[-h]! <= 0)) continue;
+    }
     const r = rs[i]!;
     if (r.disabled || r.lits.length < 2) continue;
     if (focusbest && i >= sv.pkgRulesEnd) continue;

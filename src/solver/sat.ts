@@ -16,6 +16,7 @@ export class Sat {
   q: number[] = [];
   why: number[] = [];
   private watches: number[][];
+  /** The two watched literals of every rule (values, not positions). */
   private w1: Int32Array;
   private w2: Int32Array;
   private propIndex = 0;
@@ -64,8 +65,8 @@ export class Sat {
     }
     if (a < 0) a = 0;
     if (b < 0) b = a === 0 ? 1 : 0;
-    this.w1[i] = a;
-    this.w2[i] = b;
+    this.w1[i] = lits[a]!;
+    this.w2[i] = lits[b]!;
     // entries are (rule, blocker) pairs: the blocker is another literal of the rule; when it is
     // true the rule is satisfied and propagation skips it without touching the rule object
     this.watches[this.wi(lits[a]!)]!.push(i, lits[b]!);
@@ -107,35 +108,34 @@ export class Sat {
         const blk = wl[k + 1]!;
         const bdv = dm[blk > 0 ? blk : -blk]!;
         if (bdv !== 0 && (bdv > 0) === (blk > 0)) { wl[j++] = ri; wl[j++] = blk; continue; }
+        // which watch is the false literal? (stale entries watch neither)
+        let first = true;
+        let ol = w2[ri]!;
+        if (w1[ri] !== falseLit) {
+          if (ol !== falseLit) { wl[j++] = ri; wl[j++] = blk; continue; }
+          ol = w1[ri]!;
+          first = false;
+        }
+        const odv = dm[ol > 0 ? ol : -ol]!;
+        const ov = odv === 0 ? 0 : (odv > 0) === (ol > 0) ? 1 : -1;
+        if (ov === 1) { wl[j++] = ri; wl[j++] = ol; continue; }
         const r = rules[ri]!;
         if (r.disabled) {
           if (!r.dead) { wl[j++] = ri; wl[j++] = blk; } // keep: the rule may be enabled again
           continue;
         }
         const lits = r.lits;
-        let my = w1[ri]!;
-        let other = w2[ri]!;
-        let first = true;
-        if (lits[my] !== falseLit) {
-          if (lits[other] !== falseLit) { wl[j++] = ri; wl[j++] = blk; continue; } // stale
-          const t = my; my = other; other = t;
-          first = false;
-        }
-        const ol = lits[other]!;
-        const odv = dm[ol > 0 ? ol : -ol]!;
-        const ov = odv === 0 ? 0 : (odv > 0) === (ol > 0) ? 1 : -1;
-        if (ov === 1) { wl[j++] = ri; wl[j++] = ol; continue; }
         // look for a new literal to watch
         let found = -1;
         for (let m = 0; m < lits.length; m++) {
-          if (m === my || m === other) continue;
           const l = lits[m]!;
+          if (l === falseLit || l === ol) continue;
           const v = dm[l > 0 ? l : -l]!;
           if (v === 0 || (v > 0) === (l > 0)) { found = m; break; }
         }
         if (found >= 0) {
-          if (first) w1[ri] = found;
-          else w2[ri] = found;
+          if (first) w1[ri] = lits[found]!;
+          else w2[ri] = lits[found]!;
           this.watches[this.wi(lits[found]!)]!.push(ri, ol);
           continue;
         }
@@ -143,12 +143,12 @@ export class Sat {
         wl[j++] = ol;
         if (ov === -1) {
           for (k += 2; k < n; k++) wl[j++] = wl[k]!;
-          wl.length = j;
+          if (j !== n) wl.length = j;
           return ri;
         }
         this.decide(ol, level, ri);
       }
-      wl.length = j;
+      if (j !== n) wl.length = j;
     }
     return 0;
   }

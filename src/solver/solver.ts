@@ -102,6 +102,8 @@ export class Solver implements PolicyState, SolverSetup {
   suggestsmap = new Set<number>();
   recIndex = 0;
   pkgRulesEnd = 0;
+  /** First literals of the rules (driver.ts ruleHeads). */
+  ruleHeadCache: Int32Array | null = null;
   installedPos = 0;
   /** Packages installed because of weak dependencies (for the "recommended" output). */
   weakInstalled = new Set<number>();
@@ -175,8 +177,19 @@ export class Solver implements PolicyState, SolverSetup {
     return !!this.pool.installed && this.pool.solvables[p]!.repo === this.pool.installed;
   }
 
-  /** Solvables selected by a job. */
+  private jobSelectCache = new WeakMap<Job, number[]>();
+
+  /** Solvables selected by a job (memoised: policy rules are re-derived after every refinement step; callers never modify it). */
   jobSelect(job: Job): number[] {
+    let r = this.jobSelectCache.get(job);
+    if (!r) {
+      r = this.jobSelectUncached(job);
+      this.jobSelectCache.set(job, r);
+    }
+    return r;
+  }
+
+  private jobSelectUncached(job: Job): number[] {
     const pool = this.pool;
     const sel = job.how & JOB.SELECTMASK;
     switch (sel) {
