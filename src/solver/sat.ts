@@ -19,6 +19,10 @@ export class Sat {
   /** The two watched literals of every rule (values, not positions). */
   private w1: Int32Array;
   private w2: Int32Array;
+  /** Rule literals packed for propagation: rule i is flat[fs[i]] .. flat[fs[i + 1] - 1] (i < flatN). */
+  private flat = new Int32Array(0);
+  private fs = new Int32Array(2);
+  private flatN = 1;
   private propIndex = 0;
 
   constructor(readonly nvars: number, readonly rs: RuleSet) {
@@ -39,7 +43,36 @@ export class Sat {
     const n = this.rs.rules.length;
     this.w1 = new Int32Array(n + 64);
     this.w2 = new Int32Array(n + 64);
+    this.flatN = 1;
+    this.fs[1] = 0;
+    this.pack(n);
     for (let i = 1; i < n; i++) this.watchRule(i);
+  }
+
+  /** Pack the literals of rules up to n - 1 (rule literals never change once solving starts). */
+  private pack(n: number): void {
+    if (n <= this.flatN) return;
+    const rules = this.rs.rules;
+    let len = this.fs[this.flatN]!;
+    let need = len;
+    for (let i = this.flatN; i < n; i++) need += rules[i]!.lits.length;
+    if (need > this.flat.length) {
+      const f = new Int32Array(Math.max(need, this.flat.length * 2) + 256);
+      f.set(this.flat.subarray(0, len));
+      this.flat = f;
+    }
+    if (n + 1 > this.fs.length) {
+      const f = new Int32Array(Math.max(n + 1, this.fs.length * 2) + 64);
+      f.set(this.fs);
+      this.fs = f;
+    }
+    const flat = this.flat;
+    for (let i = this.flatN; i < n; i++) {
+      const lits = rules[i]!.lits;
+      for (let k = 0; k < lits.length; k++) flat[len++] = lits[k]!;
+      this.fs[i + 1] = len;
+    }
+    this.flatN = n;
   }
 
   watchRule(i: number): void {
@@ -52,6 +85,7 @@ export class Sat {
       b.set(this.w2);
       this.w2 = b;
     }
+    this.pack(i + 1);
     if (r.dead || r.lits.length < 2) return;
     // watch two literals that are not false if possible
     const lits = r.lits;
@@ -119,24 +153,26 @@ export class Sat {
         const odv = dm[ol > 0 ? ol : -ol]!;
         const ov = odv === 0 ? 0 : (odv > 0) === (ol > 0) ? 1 : -1;
         if (ov === 1) { wl[j++] = ri; wl[j++] = ol; continue; }
+        // look for a new literal to watch (in the packed literals: the rule object is only
+        // needed when the rule became unit or conflicting; moving a watch of a disabled rule
+        // is harmless, it never propagates)
+        let found = 0;
+        const flat = this.flat;
+        for (let m = this.fs[ri]!, e = this.fs[ri + 1]!; m < e; m++) {
+          const l = flat[m]!;
+          if (l === falseLit || l === ol) continue;
+          const v = dm[l > 0 ? l : -l]!;
+          if (v === 0 || (v > 0) === (l > 0)) { found = l; break; }
+        }
+        if (found !== 0) {
+          if (first) w1[ri] = found;
+          else w2[ri] = found;
+          this.watches[this.wi(found)]!.push(ri, ol);
+          continue;
+        }
         const r = rules[ri]!;
         if (r.disabled) {
           if (!r.dead) { wl[j++] = ri; wl[j++] = blk; } // keep: the rule may be enabled again
-          continue;
-        }
-        const lits = r.lits;
-        // look for a new literal to watch
-        let found = -1;
-        for (let m = 0; m < lits.length; m++) {
-          const l = lits[m]!;
-          if (l === falseLit || l === ol) continue;
-          const v = dm[l > 0 ? l : -l]!;
-          if (v === 0 || (v > 0) === (l > 0)) { found = m; break; }
-        }
-        if (found >= 0) {
-          if (first) w1[ri] = lits[found]!;
-          else w2[ri] = lits[found]!;
-          this.watches[this.wi(lits[found]!)]!.push(ri, ol);
           continue;
         }
         wl[j++] = ri;
