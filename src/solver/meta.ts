@@ -11,8 +11,16 @@ import { opToFlags } from '../rpm/deps.js';
 import { Pool, REL, type Repo } from './pool.js';
 import { DepFlag } from '../rpm/tags.js';
 
+const REL_FLAGS = new Map<string, number>();
+
 /** rpm sense bits -> libsolv relation flags. */
-function relFlags(op: string | undefined): number {
+function relFlags(op: string): number {
+  let f = REL_FLAGS.get(op);
+  if (f === undefined) REL_FLAGS.set(op, (f = relFlagsOf(op)));
+  return f;
+}
+
+function relFlagsOf(op: string | undefined): number {
   const f = opToFlags(op);
   return (f & DepFlag.GREATER ? REL.GT : 0) | (f & DepFlag.EQUAL ? REL.EQ : 0) | (f & DepFlag.LESS ? REL.LT : 0);
 }
@@ -40,6 +48,9 @@ function richToId(pool: Pool, n: RichNode): number {
 
 /** Dependency -> pool id (rich dependencies become boolean relations). Malformed rich deps are skipped (0). */
 export function depToId(pool: Pool, d: Dependency): number {
+  // rich dependencies start with '(' (possibly after blanks)
+  const c = d.name.charCodeAt(0);
+  if (c !== 40 && c !== 32 && c !== 9 && c !== 10 && c !== 13) return simpleDep(pool, d);
   if (isRichDep(d.name)) {
     try {
       return richToId(pool, parseRichDep(d.name));
@@ -53,9 +64,10 @@ export function depToId(pool: Pool, d: Dependency): number {
 /** Add packages to a repo of the pool; returns their solvable ids. */
 export function addPackageMetas(pool: Pool, repo: Repo, metas: readonly PackageMeta[]): number[] {
   const ids: number[] = [];
-  const conv = (l: Dependency[]) => {
+  const conv = (l: Dependency[], skipRpmlib = false) => {
     const out: number[] = [];
     for (const d of l) {
+      if (skipRpmlib && d.name.startsWith('rpmlib(')) continue;
       const id = depToId(pool, d);
       if (id) out.push(id);
     }
@@ -66,7 +78,7 @@ export function addPackageMetas(pool: Pool, repo: Repo, metas: readonly PackageM
     const p = pool.addSolvable(repo, m.name, evr, m.arch);
     const s = pool.solvables[p]!;
     s.provides = conv(m.provides);
-    s.requires = conv(m.requires.filter((d) => !d.name.startsWith('rpmlib(')));
+    s.requires = conv(m.requires, true);
     s.conflicts = conv(m.conflicts);
     s.obsoletes = conv(m.obsoletes);
     s.recommends = conv(m.recommends);
