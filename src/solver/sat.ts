@@ -216,7 +216,7 @@ export class Sat {
    */
   analyze(level: number, conflict: number): [number, number] {
     const rules = this.rs.rules;
-    const seen = new Uint8Array(this.nvars);
+    const seen = this.scratchMap();
     const learnt: number[] = [];
     const whys: number[] = [];
     let pending = 0;
@@ -260,6 +260,7 @@ export class Sat {
         break;
       }
     }
+    seen.fill(0);
     const lits = [uip, ...learnt];
     const id = this.rs.add(RuleClass.LEARNT, lits, { type: RuleInfo.LEARNT });
     rules[id]!.why = whys;
@@ -275,7 +276,7 @@ export class Sat {
    */
   proof(conflict: number): number[] {
     const rules = this.rs.rules;
-    const involved = new Uint8Array(this.nvars);
+    const involved = this.scratchMap();
     const out = [conflict];
     for (const l of rules[conflict]!.lits) involved[l > 0 ? l : -l] = 1;
     for (let idx = this.q.length - 1; idx >= 0; idx--) {
@@ -290,7 +291,16 @@ export class Sat {
         involved[l > 0 ? l : -l] = 1;
       }
     }
+    involved.fill(0);
     return out;
+  }
+
+  private scratch: Uint8Array | null = null;
+
+  /** A zeroed per-variable map, reused (conflicts are frequent when problems are refined); callers zero it again. */
+  private scratchMap(): Uint8Array {
+    if (!this.scratch) this.scratch = new Uint8Array(this.nvars);
+    return this.scratch;
   }
 
   /** Replace learnt rules in a proof by their origins (recursively), keeping first occurrences. */
