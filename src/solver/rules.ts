@@ -38,19 +38,46 @@ export interface Rule {
   /** A learnt rule of an earlier run: never used again. */
   dead?: boolean;
   /** All reasons a (de-duplicated) package rule exists. */
-  infos?: RuleMeta[];
+  infos?: RuleMeta[] | undefined;
+  /** Index of the rule's flag in its RuleSet's `dis` array. */
+  readonly slot: number;
 }
 
-/** Every rule object gets all fields up front: one hidden class keeps propagation monomorphic. */
-function newRule(cls: RuleClass, lits: number[], info: RuleMeta, job: number | undefined, disabled: boolean): Rule {
-  return { lits, cls, info, disabled, job, why: undefined, dead: false, infos: undefined };
+/** Rules are instances of one class (one hidden class keeps propagation monomorphic). */
+class RuleImpl implements Rule {
+  why: number[] | undefined = undefined;
+  dead = false;
+  infos: RuleMeta[] | undefined = undefined;
+  constructor(private readonly set: RuleSet, readonly slot: number, public lits: number[], public cls: RuleClass, public info: RuleMeta, public job: number | undefined) {}
+  /** Stored in the rule set's flag array, so the SAT core can test it without loading the rule. */
+  get disabled(): boolean {
+    return this.set.dis[this.slot] === 1;
+  }
+  set disabled(v: boolean) {
+    this.set.dis[this.slot] = v ? 1 : 0;
+  }
 }
 
 export class RuleSet {
-  rules: Rule[] = [newRule(RuleClass.PKG, [], { type: RuleInfo.UNKNOWN }, undefined, true)];
+  /** Disabled flags by rule slot (a rule keeps its slot when unifyPkgRules reorders rules). */
+  dis = new Uint8Array(1024);
+  private nslots = 0;
+  rules: Rule[] = [this.make(RuleClass.PKG, [], { type: RuleInfo.UNKNOWN }, undefined, true)];
+
+  private make(cls: RuleClass, lits: number[], info: RuleMeta, job: number | undefined, disabled: boolean): Rule {
+    const slot = this.nslots++;
+    if (slot >= this.dis.length) {
+      const d = new Uint8Array(this.dis.length * 2);
+      d.set(this.dis);
+      this.dis = d;
+    }
+    const r = new RuleImpl(this, slot, lits, cls, info, job);
+    r.disabled = disabled;
+    return r;
+  }
 
   add(cls: RuleClass, lits: number[], info: RuleMeta, job?: number): number {
-    this.rules.push(newRule(cls, lits, info, job, false));
+    this.rules.push(this.make(cls, lits, info, job, false));
     return this.rules.length - 1;
   }
 }

@@ -23,6 +23,8 @@ export class Sat {
   private flat = new Int32Array(0);
   private fs = new Int32Array(2);
   private flatN = 1;
+  /** Rule index -> slot of its disabled flag in rs.dis. */
+  private slotOf = new Int32Array(2);
   private propIndex = 0;
 
   constructor(readonly nvars: number, readonly rs: RuleSet) {
@@ -65,12 +67,16 @@ export class Sat {
       const f = new Int32Array(Math.max(n + 1, this.fs.length * 2) + 64);
       f.set(this.fs);
       this.fs = f;
+      const o = new Int32Array(f.length);
+      o.set(this.slotOf);
+      this.slotOf = o;
     }
     const flat = this.flat;
     for (let i = this.flatN; i < n; i++) {
       const lits = rules[i]!.lits;
       for (let k = 0; k < lits.length; k++) flat[len++] = lits[k]!;
       this.fs[i + 1] = len;
+      this.slotOf[i] = rules[i]!.slot;
     }
     this.flatN = n;
   }
@@ -131,6 +137,8 @@ export class Sat {
     const dm = this.dm;
     const w1 = this.w1;
     const w2 = this.w2;
+    const dis = this.rs.dis;
+    const slotOf = this.slotOf;
     while (this.propIndex < this.q.length) {
       const lit = this.q[this.propIndex++]!;
       const falseLit = -lit;
@@ -170,9 +178,8 @@ export class Sat {
           this.watches[this.wi(found)]!.push(ri, ol);
           continue;
         }
-        const r = rules[ri]!;
-        if (r.disabled) {
-          if (!r.dead) { wl[j++] = ri; wl[j++] = blk; } // keep: the rule may be enabled again
+        if (dis[slotOf[ri]!]) {
+          if (!rules[ri]!.dead) { wl[j++] = ri; wl[j++] = blk; } // keep: the rule may be enabled again
           continue;
         }
         wl[j++] = ri;
