@@ -242,7 +242,7 @@ export class Solver implements PolicyState, SolverSetup {
     }
     for (const job of jobs) {
       const t = job.how & JOB.JOBMASK;
-      if (t === JOB.INSTALL || t === JOB.UPDATE) {
+      if (t === JOB.INSTALL) {
         for (const p of this.jobSelect(job)) if (pool.solvables[p]!.repo) addPkgRulesFor(ctx, p);
       }
     }
