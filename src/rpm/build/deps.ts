@@ -6,8 +6,9 @@
  * Each list is sorted and de-duplicated like rpm's rpmds (name, then version, then flags).
  */
 import { DriftlessError } from '../../core/errors.js';
-import { DepFlag, FileFlag, Tag } from '../tags.js';
+import { DepFlag, FileFlag } from '../tags.js';
 import { opToFlags } from '../deps.js';
+import { DEP_TAGS as READER_DEP_TAGS } from '../depformat.js';
 import { isRichDep, parseRichDep } from '../richdeps.js';
 import type { DependencySpec, PackageDefinition } from './schema.js';
 import type { FileRecord } from './files.js';
@@ -20,17 +21,8 @@ export interface DepTriple {
 
 export type BuildDepKind = 'requires' | 'provides' | 'conflicts' | 'obsoletes' | 'recommends' | 'suggests' | 'supplements' | 'enhances';
 
-/** Header tags (name, flags, version) of each dependency kind. */
-export const DEP_TAGS: Record<BuildDepKind, { name: number; flags: number; version: number }> = {
-  provides: { name: Tag.PROVIDENAME, flags: Tag.PROVIDEFLAGS, version: Tag.PROVIDEVERSION },
-  requires: { name: Tag.REQUIRENAME, flags: Tag.REQUIREFLAGS, version: Tag.REQUIREVERSION },
-  conflicts: { name: Tag.CONFLICTNAME, flags: Tag.CONFLICTFLAGS, version: Tag.CONFLICTVERSION },
-  obsoletes: { name: Tag.OBSOLETENAME, flags: Tag.OBSOLETEFLAGS, version: Tag.OBSOLETEVERSION },
-  recommends: { name: Tag.RECOMMENDNAME, flags: Tag.RECOMMENDFLAGS, version: Tag.RECOMMENDVERSION },
-  suggests: { name: Tag.SUGGESTNAME, flags: Tag.SUGGESTFLAGS, version: Tag.SUGGESTVERSION },
-  supplements: { name: Tag.SUPPLEMENTNAME, flags: Tag.SUPPLEMENTFLAGS, version: Tag.SUPPLEMENTVERSION },
-  enhances: { name: Tag.ENHANCENAME, flags: Tag.ENHANCEFLAGS, version: Tag.ENHANCEVERSION },
-};
+/** Header tags (name, flags, version) of each dependency kind a definition can declare: the reader's table without `order`. */
+export const DEP_TAGS: Record<BuildDepKind, { name: number; flags: number; version: number }> = (({ order: _order, ...kinds }) => kinds)(READER_DEP_TAGS);
 
 /** rpm's ISA suffix for an arch (`%{_isa}`); noarch has none. */
 export function isaOf(arch: string): string | undefined {
