@@ -16,7 +16,7 @@ import { silentReport, type Report } from '../core/report.js';
 import { readState } from './state.js';
 import { readMeta, writeMeta, type DeploymentMeta } from './deploy.js';
 import { copyObject, dirMode, hashFile, linkMode, removeTree, Variants, withWritableParent, zoneOf } from './checkout.js';
-import { canOwn } from './etc-merge.js';
+import { canOwn, type EtcItem } from './etc-merge.js';
 import { splitPath, walkTree } from './tree.js';
 import { withLock, type HostStore } from './store.js';
 import { faultPoint } from '../core/faults.js';
@@ -31,14 +31,8 @@ export interface DriftChange {
   what?: string[];
 }
 
-interface Expect {
-  type: 'file' | 'dir' | 'symlink';
-  mode: number;
-  uid: number;
-  gid: number;
-  sha?: string;
-  size?: number;
-  target?: string;
+/** What the deployment should hold at a path: the /etc merge's item, plus xattrs and zone. */
+interface Expect extends EtcItem {
   xattrs?: Record<string, string>;
   zone: 'etc' | 'link';
 }
