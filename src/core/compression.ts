@@ -6,9 +6,17 @@
  */
 import { createGunzip, createGzip, gzipSync, constants as zc } from 'node:zlib';
 import { Readable } from 'node:stream';
-import * as fzstd from 'fzstd';
-import xzDecompress from 'xz-decompress';
-const { XzReadableStream } = xzDecompress as unknown as { XzReadableStream: new (s: unknown) => unknown };
+// The zstd and xz decoders load on first use (~20 ms of start-up for commands that never decompress).
+type XzStream = new (s: unknown) => unknown;
+let xzModule: Promise<XzStream> | undefined;
+const loadXz = () =>
+  (xzModule ??= import('xz-decompress').then((m) => {
+    // CommonJS module: the class is on the default export or on the namespace, depending on the loader
+    const ns = m as unknown as { XzReadableStream?: XzStream; default?: { XzReadableStream?: XzStream } };
+    const cls = ns.default?.XzReadableStream ?? ns.XzReadableStream;
+    if (!cls) throw new Error('xz-decompress: XzReadableStream not found');
+    return cls;
+  }));
 import { DriftlessError } from './errors.js';
 import { xzStripCheck } from './xzcheck.js';
 
@@ -97,6 +105,7 @@ async function* rawDecompress(kind: CompressionKind, input: AsyncIterable<Uint8A
     }
     case 'zstd': {
       const out: Uint8Array[] = [];
+      const fzstd = await import('fzstd');
       const d = new fzstd.Decompress((chunk) => {
         out.push(chunk);
       });
@@ -114,6 +123,7 @@ async function* rawDecompress(kind: CompressionKind, input: AsyncIterable<Uint8A
     case 'xz': {
       // rpm writes SHA-256-checked xz; the embedded decoder only knows none/CRC32/CRC64.
       const web = ReadableStream.from(xzStripCheck(input)) as unknown as ReadableStream<Uint8Array>;
+      const XzReadableStream = await loadXz();
       const xz = new XzReadableStream(web as never) as unknown as AsyncIterable<Uint8Array>;
       yield* xz;
       return;

@@ -14,7 +14,11 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
+
+/** openpgp.js is loaded on first use: it costs ~40 ms of start-up that --nogpgcheck runs never need. */
+let pgpModule: Promise<typeof openpgp> | undefined;
+const pgpLib = () => (pgpModule ??= import('openpgp'));
 import { DriftlessError } from './errors.js';
 import { dsaPublicKey, parseSignaturePacket, rsaPublicKey, verifyV3 as verifyV3Packet, type RawSignature } from './pgp-packets.js';
 import { silentReport, type Report } from './report.js';
@@ -97,6 +101,7 @@ export class Keyring {
    * PGP_BAD_KEY; with a `report`, it is reported as a warning and skipped instead.
    */
   static async fromArmored(texts: (string | Uint8Array)[], report?: Report, labels?: string[]): Promise<Keyring> {
+    const pg = await pgpLib();
     const keys: openpgp.PublicKey[] = [];
     for (const [i, t] of texts.entries()) {
       const label = labels?.[i] ?? `key input ${i + 1}`;
@@ -112,7 +117,7 @@ export class Keyring {
       }
       for (const u of units) {
         try {
-          const parsed = u.armored !== undefined ? await openpgp.readKeys({ armoredKeys: u.armored }) : await openpgp.readKeys({ binaryKeys: u.binary! });
+          const parsed = u.armored !== undefined ? await pg.readKeys({ armoredKeys: u.armored }) : await pg.readKeys({ binaryKeys: u.binary! });
           for (const k of parsed) keys.push(k.isPrivate() ? k.toPublic() : (k as openpgp.PublicKey));
         } catch (e) {
           const err = new DriftlessError('PGP_BAD_KEY', `${u.label}: not a readable OpenPGP key: ${(e as Error).message}`, {
@@ -221,9 +226,10 @@ export interface SignatureFacts {
 
 /** Binary packet bytes of a signature given as binary or armored text. */
 async function signatureBytes(signature: Uint8Array | string): Promise<Uint8Array> {
+  const pg = await pgpLib();
   if (typeof signature !== 'string' && !isArmored(signature)) return signature;
   const text = typeof signature === 'string' ? signature : Buffer.from(signature).toString('utf8');
-  return (await openpgp.unarmor(text)).data as Uint8Array;
+  return (await pg.unarmor(text)).data as Uint8Array;
 }
 
 /** Read the issuer, algorithms and creation time of a signature without verifying it. */
@@ -254,6 +260,7 @@ export async function verifyDetached(
   data: SignedData,
   opts: VerifyOptions = {},
 ): Promise<SignatureVerdict> {
+  const pg = await pgpLib();
   let bin: Uint8Array;
   let raw: RawSignature;
   try {
@@ -294,17 +301,17 @@ export async function verifyDetached(
   let sig: openpgp.Signature | undefined;
   if (raw.version !== 3) {
     try {
-      sig = await openpgp.readSignature({ binarySignature: bin });
-      if (sig.packets.length !== 1 || !(sig.packets[0] instanceof openpgp.SignaturePacket)) throw new Error('unparseable signature packet');
+      sig = await pg.readSignature({ binarySignature: bin });
+      if (sig.packets.length !== 1 || !(sig.packets[0] instanceof pg.SignaturePacket)) throw new Error('unparseable signature packet');
     } catch (e) {
       return { ...base, status: 'malformed', message: `${what}: ${(e as Error).message}` };
     }
   }
   const config = {
-    ...(opts.allowSha1 === false ? {} : { rejectMessageHashAlgorithms: new Set([openpgp.enums.hash.md5, openpgp.enums.hash.ripemd]) }),
+    ...(opts.allowSha1 === false ? {} : { rejectMessageHashAlgorithms: new Set([pg.enums.hash.md5, pg.enums.hash.ripemd]) }),
     minRSABits: 1024,
     // rpm verifies DSA (older distributions signed with DSA keys); openpgp.js rejects it by default
-    rejectPublicKeyAlgorithms: new Set([openpgp.enums.publicKey.elgamal]),
+    rejectPublicKeyAlgorithms: new Set([pg.enums.publicKey.elgamal]),
   } as openpgp.PartialConfig;
   let best: SignatureVerdict | undefined;
   for (const key of candidates) {
@@ -325,16 +332,17 @@ export async function verifyDetached(
 }
 
 async function verifyWithOpenpgp(sig: openpgp.Signature, key: openpgp.PublicKey, data: SignedData, date: Date | undefined, config: openpgp.PartialConfig): Promise<void> {
+  const pg = await pgpLib();
   if (data instanceof Uint8Array) {
-    const message = await openpgp.createMessage({ binary: data, format: 'binary' });
-    const res = await openpgp.verify({ message, signature: sig, verificationKeys: [key], date, config, format: 'binary' });
+    const message = await pg.createMessage({ binary: data, format: 'binary' });
+    const res = await pg.verify({ message, signature: sig, verificationKeys: [key], date, config, format: 'binary' });
     if (!res.signatures[0]) throw new Error('no verifiable signature');
     await res.signatures[0].verified;
     return;
   }
   const stream = ReadableStream.from(data()) as unknown as ReadableStream<Uint8Array>;
-  const message = await openpgp.createMessage({ binary: stream, format: 'binary' });
-  const res = await openpgp.verify({ message, signature: sig, verificationKeys: [key], date, config, format: 'binary' });
+  const message = await pg.createMessage({ binary: stream, format: 'binary' });
+  const res = await pg.verify({ message, signature: sig, verificationKeys: [key], date, config, format: 'binary' });
   const reader = (res.data as unknown as ReadableStream<Uint8Array>).getReader();
   for (;;) if ((await reader.read()).done) break;
   if (!res.signatures[0]) throw new Error('no verifiable signature');
@@ -343,8 +351,9 @@ async function verifyWithOpenpgp(sig: openpgp.Signature, key: openpgp.PublicKey,
 
 /** v3 signatures: key validity through openpgp.js (binding, expiry, revocation), RSA/DSA check through node:crypto. */
 async function verifyV3(raw: RawSignature, key: openpgp.PublicKey, data: SignedData, config: openpgp.PartialConfig): Promise<void> {
+  const pg = await pgpLib();
   const issuer = [key, ...key.getSubkeys()].find((k) => k.getKeyID().toHex() === raw.keyId)!.getKeyID();
-  const signing = await key.getSigningKey(issuer, raw.created ?? null, undefined, { ...openpgp.config, ...config });
+  const signing = await key.getSigningKey(issuer, raw.created ?? null, undefined, { ...pg.config, ...config });
   if (signing.getKeyID().toHex() !== raw.keyId) throw new Error('issuer key is not a valid signing key');
   const params = signing.keyPacket.publicParams as { n?: Uint8Array; e?: Uint8Array; p?: Uint8Array; q?: Uint8Array; g?: Uint8Array; y?: Uint8Array };
   let pub;
@@ -369,18 +378,19 @@ export interface SignOptions {
 
 /** Read an armored or binary secret key, decrypting it with `passphrase` when needed. */
 export async function readSecretKey(secretKey: string | Uint8Array, passphrase?: string): Promise<openpgp.PrivateKey> {
+  const pg = await pgpLib();
   let key: openpgp.PrivateKey;
   try {
     key = isArmored(secretKey)
-      ? await openpgp.readPrivateKey({ armoredKey: typeof secretKey === 'string' ? secretKey : Buffer.from(secretKey).toString('utf8') })
-      : await openpgp.readPrivateKey({ binaryKey: typeof secretKey === 'string' ? Buffer.from(secretKey, 'latin1') : secretKey });
+      ? await pg.readPrivateKey({ armoredKey: typeof secretKey === 'string' ? secretKey : Buffer.from(secretKey).toString('utf8') })
+      : await pg.readPrivateKey({ binaryKey: typeof secretKey === 'string' ? Buffer.from(secretKey, 'latin1') : secretKey });
   } catch (e) {
     throw new DriftlessError('PGP_BAD_KEY', `not a readable OpenPGP secret key: ${(e as Error).message}`, { cause: e });
   }
   if (!key.isDecrypted()) {
     if (passphrase === undefined) throw new DriftlessError('PGP_PASSPHRASE', 'secret key is encrypted; a passphrase is required');
     try {
-      key = await openpgp.decryptKey({ privateKey: key, passphrase });
+      key = await pg.decryptKey({ privateKey: key, passphrase });
     } catch (e) {
       throw new DriftlessError('PGP_PASSPHRASE', `cannot decrypt secret key: ${(e as Error).message}`, { cause: e });
     }
@@ -410,21 +420,22 @@ export function signingDate(key: openpgp.PrivateKey | openpgp.PublicKey, date: D
  * same input are byte-identical (both are deterministic); v6 keys add a random salt.
  */
 export async function signDetached(secretKey: string | Uint8Array, data: Uint8Array, opts: SignOptions): Promise<Uint8Array | string> {
+  const pg = await pgpLib();
   const key = await readSecretKey(secretKey, opts.passphrase);
   const date = signingDate(key, opts.date);
   // no random salt notation: v4 RSA/EdDSA signatures are then a function of key, data and date
   const config: openpgp.PartialConfig = { nonDeterministicSignaturesViaNotation: false };
-  if (opts.hash) config.preferredHashAlgorithm = openpgp.enums.hash[opts.hash];
+  if (opts.hash) config.preferredHashAlgorithm = pg.enums.hash[opts.hash];
   try {
-    const message = await openpgp.createMessage({ binary: data, format: 'binary' });
+    const message = await pg.createMessage({ binary: data, format: 'binary' });
     const wanted = opts.keyId?.toLowerCase();
     const match = wanted ? [key, ...key.getSubkeys()].find((k) => k.getKeyID().toHex() === wanted) : undefined;
     if (wanted && !match) throw new DriftlessError('PGP_BAD_KEY', `secret key has no (sub)key ${wanted}`);
     const signingKeyIDs = match ? [match.getKeyID()] : undefined;
     if (opts.armor) {
-      return await openpgp.sign({ message, signingKeys: key, detached: true, date, format: 'armored', config, signingKeyIDs });
+      return await pg.sign({ message, signingKeys: key, detached: true, date, format: 'armored', config, signingKeyIDs });
     }
-    return await openpgp.sign({ message, signingKeys: key, detached: true, date, format: 'binary', config, signingKeyIDs });
+    return await pg.sign({ message, signingKeys: key, detached: true, date, format: 'binary', config, signingKeyIDs });
   } catch (e) {
     if (e instanceof DriftlessError) throw e;
     throw new DriftlessError('PGP_SIGN_FAILED', `signing failed: ${(e as Error).message}`, { cause: e });

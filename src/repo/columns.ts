@@ -304,6 +304,7 @@ class Store {
   fileStart!: Uint32Array; // n+1 prefix sums
   filePaths!: Uint32Array;
   fileTypes!: Uint8Array;
+  view?: PackageColumns;
   num(f: number, i: number): number | undefined {
     const v = this.numCols[f]![i]!;
     return v !== v ? undefined : v;
@@ -526,6 +527,33 @@ export class CachedPackage implements PackageMeta {
   toJSON(): PackageMeta {
     return this.toPlain();
   }
+}
+
+/**
+ * The raw columns behind a package loaded from the metadata cache (undefined for any other
+ * package, or once a package of its store was modified). Bulk consumers such as the solver pool
+ * use it to intern each distinct string once instead of once per dependency. Dependency kind k
+ * of package i spans `depStart[i * DEP_KINDS.length + k] .. depStart[… + 1]`; names and EVRs are
+ * indices into `strings` (0 = none), flags hold the operator index of DEP_OPS plus PRE_BIT.
+ */
+export interface PackageColumns {
+  readonly strings: { readonly count: number; get(i: number): string | undefined };
+  readonly fileStrings: { readonly count: number; get(i: number): string | undefined };
+  readonly depStart: Uint32Array;
+  readonly depNames: Uint32Array;
+  readonly depEvrs: Uint32Array;
+  readonly depFlags: Uint8Array;
+  readonly fileStart: Uint32Array;
+  readonly filePaths: Uint32Array;
+}
+export const DEP_OPS: readonly (DepOp | undefined)[] = OPS;
+export const DEP_PRE_BIT = PRE_BIT;
+
+export function packageColumns(p: PackageMeta): [PackageColumns, number] | undefined {
+  const si = CachedPackage.storeOf(p);
+  if (!si) return undefined;
+  const [st, i] = si;
+  return [(st.view ??= { strings: st.hot, fileStrings: st.files, depStart: st.depStart, depNames: st.depNames, depEvrs: st.depEvrs, depFlags: st.depFlags, fileStart: st.fileStart, filePaths: st.filePaths }), i];
 }
 
 /** A plain PackageMeta (own enumerable properties) for spreading/serialising any package. */

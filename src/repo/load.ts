@@ -16,15 +16,13 @@ import type { DigestAlgorithm } from '../core/hash.js';
 import { Keyring, verifyDetached, type SignatureVerdict } from '../core/pgp.js';
 import { silentReport, type Report } from '../core/report.js';
 import { nevra, type PackageMeta } from '../rpm/metadata.js';
-import { parseComps, type Comps } from './comps.js';
-import { packageRefKey, parseFilelists, parseOther, type OtherEntry } from './filelists.js';
+import type { Comps } from './comps.js';
+import type { FilelistEntry, OtherEntry } from './filelists.js';
 import { readMetaCache, writeMetaCache, type CachedRepo } from './metacache.js';
-import { parseModules, type ModulesMetadata } from './modules.js';
-import { parsePrimary } from './primary.js';
+import type { ModulesMetadata } from './modules.js';
 import { parseRepomd, type Repomd, type RepomdRecord } from './repomd.js';
 import { openRepoSource, readAll, type RepoSource, type RepoSourceOptions } from './source.js';
-import { parseUpdateinfo, type Advisory } from './updateinfo.js';
-import { Interner } from './xmlstream.js';
+import type { Advisory } from './updateinfo.js';
 
 /** Optional metadata parts beyond primary. */
 export type RepoPart = 'filelists' | 'other' | 'comps' | 'updateinfo' | 'modules';
@@ -274,6 +272,10 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
   if (!primaryRec) {
     throw new DriftlessError('REPO_BAD_METADATA', `${source.location}: repomd.xml has no primary metadata`, { path: source.location });
   }
+  // the XML/YAML parsers (saxes, yaml) load only on a cache miss
+  const [{ parsePrimary }, { parseFilelists, parseOther, packageRefKey }, { parseComps }, { parseUpdateinfo }, { parseModules }, { Interner }] = await Promise.all([
+    import('./primary.js'), import('./filelists.js'), import('./comps.js'), import('./updateinfo.js'), import('./modules.js'), import('./xmlstream.js'),
+  ]);
   const intern = new Interner();
   const prog = report.progress(`repo:${source.location}`, `loading ${source.location}`);
   const primary = await readVerified(source, primaryRec, parsePrimary, opts);
@@ -287,7 +289,7 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
     if (!types.some((t) => repomd.data.has(t))) continue;
     if (part === 'filelists') {
       const lists = await readFirst(source, repomd, types, (c, l) => parseFilelists(c, l, intern), opts);
-      if (lists) attachFilelists(packages, lists, source.location, report);
+      if (lists) attachFilelists(packages, lists, source.location, report, packageRefKey);
     } else if (part === 'other') data.other = await readFirst(source, repomd, types, parseOther, opts);
     else if (part === 'comps') data.comps = await readFirst(source, repomd, types, parseComps, opts);
     else if (part === 'updateinfo') data.updateinfo = await readFirst(source, repomd, types, parseUpdateinfo, opts);
@@ -300,7 +302,7 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
 }
 
 /** Replace each package's primary file subset with its full list from filelists.xml. */
-function attachFilelists(packages: PackageMeta[], lists: Awaited<ReturnType<typeof parseFilelists>>, location: string, report: Report): void {
+function attachFilelists(packages: PackageMeta[], lists: FilelistEntry[], location: string, report: Report, packageRefKey: typeof import('./filelists.js').packageRefKey): void {
   const byKey = new Map<string, PackageMeta>();
   for (const p of packages) byKey.set(packageRefKey({ pkgid: p.checksum?.value, name: p.name, arch: p.arch, epoch: p.epoch, version: p.version, release: p.release }), p);
   let unmatched = 0;

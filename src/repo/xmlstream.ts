@@ -7,7 +7,11 @@
  *     close(name, text) { ... },
  *   });
  */
-import { SaxesParser } from 'saxes';
+import type { SaxesParser as SaxesParserType } from 'saxes';
+
+/** saxes loads with the first document parsed (warm cache loads never parse XML). */
+let saxesModule: Promise<typeof SaxesParserType> | undefined;
+const loadSaxes = () => (saxesModule ??= import('saxes').then((m) => m.SaxesParser));
 import { DriftlessError } from '../core/errors.js';
 
 export interface XmlHandler {
@@ -30,6 +34,7 @@ function localName(q: string): string {
 
 /** Parse an XML byte stream, calling `h` for each element. Malformed XML → REPO_BAD_XML. */
 export async function parseXmlStream(chunks: AsyncIterable<Uint8Array>, label: string, h: XmlHandler): Promise<void> {
+  const SaxesParser = await loadSaxes();
   const p = new SaxesParser({ xmlns: false, position: false });
   let text = '';
   let failure: unknown;

@@ -17,10 +17,17 @@ export function addBestRules(st: SolverSetup & { bestupdateAll: boolean; bestupd
   const prunedDisabled = (q: number[]) => (pool.considered && pool.flags.whatprovideswithdisabled ? q.filter((p) => !pool.solvables[p]!.repo || st.isInstalledPkg(p) || pool.isConsidered(p)) : q);
   const best = (q: number[]) => filterUnwanted(st, q, PolicyMode.RECOMMEND);
   const pushUnique = (q: number[], p: number) => { if (!q.includes(p)) q.push(p); };
+  // job rules by job index, collected once (not one scan of every rule per job)
+  const byJob = new Map<number, typeof rs>();
+  for (const r of rs) {
+    if (r.cls !== RuleClass.JOB || r.job === undefined) continue;
+    const l = byJob.get(r.job);
+    if (l) l.push(r);
+    else byJob.set(r.job, [r]);
+  }
   st.jobs.forEach((job, idx) => {
     if ((job.how & (JOB.JOBMASK | JOB.FORCEBEST)) !== (JOB.INSTALL | JOB.FORCEBEST)) return;
-    const jobRules = rs.map((r, i) => [r, i] as const).filter(([r]) => r.cls === RuleClass.JOB && r.job === idx);
-    for (const [r] of jobRules) {
+    for (const r of byJob.get(idx) ?? []) {
       let q = prunedDisabled(r.lits.filter((l) => l > 0));
       let q2 = r.lits.filter((l) => l < 0);
       if (!q.length) continue;

@@ -94,6 +94,13 @@ const ARCH_POLICIES: Record<string, string> = {
   aarch64: 'aarch64',
 };
 
+/** Hash of a relation triple for Pool's rel index. */
+function relHash(name: number, evr: number, flags: number): number {
+  let h = Math.imul(name, 0x9e3779b1) ^ Math.imul(evr + 0x7f4a7c15, 0x85ebca6b) ^ flags;
+  h ^= h >>> 15;
+  return Math.imul(h, 0x2c1b3c6d) >>> 0;
+}
+
 /** Compare modes of evrcmp. */
 export const EVRCMP = { COMPARE: 0, MATCH_RELEASE: 1, MATCH: 2, COMPARE_EVONLY: 3 } as const;
 
@@ -101,7 +108,8 @@ export class Pool {
   strs: string[] = ['<NULL>', ''];
   private strIds = new Map<string, number>([['', 1]]);
   rels: Reldep[] = [];
-  private relIds = new Map<number, Map<number, number>>();
+  /** Open-addressing index of `rels`: slot -> rel index + 1 (0 = empty). One typed array instead of a Map per name. */
+  private relSlots = new Int32Array(1 << 12);
   solvables: Solvable[] = [];
   repos: Repo[] = [];
   installed: Repo | null = null;
@@ -145,7 +153,11 @@ export class Pool {
   namespaceProviders = new Map<number, number[]>();
   private wp = new Map<number, number[]>();
   private wpRel = new Map<number, number[]>();
+  /** File path id -> providers, filled lazily (see fileProvidersOf). */
   private fileProviders = new Map<number, number[]>();
+  /** Solvables indexed by the last createWhatProvides (file providers are looked up among them). */
+  private wpSolvables: number[] = [];
+  private fileDepsScanned = false;
 
   constructor() {
     this.noarch = this.str2id('noarch');
@@ -179,16 +191,30 @@ export class Pool {
   }
 
   rel(name: number, evr: number, flags: number): number {
-    let m = this.relIds.get(name);
-    if (!m) this.relIds.set(name, (m = new Map()));
-    const k = evr * 64 + flags;
-    const id = m.get(k);
-    if (id !== undefined) return id;
-    const n = RELBASE + this.rels.length;
-    this.rels.push({ name, evr, flags });
-    m.set(k, n);
-    return n;
+    const rels = this.rels;
+    let slots = this.relSlots;
+    let mask = slots.length - 1;
+    let h = relHash(name, evr, flags) & mask;
+    for (let v = slots[h]!; v !== 0; h = (h + 1) & mask, v = slots[h]!) {
+      const r = rels[v - 1]!;
+      if (r.name === name && r.evr === evr && r.flags === flags) return RELBASE + v - 1;
+    }
+    rels.push({ name, evr, flags });
+    const n = rels.length;
+    if (n * 2 > slots.length) {
+      // grow and re-insert (no deletions, so linear probing stays valid)
+      slots = this.relSlots = new Int32Array(slots.length * 2);
+      mask = slots.length - 1;
+      for (let i = 0; i < n; i++) {
+        const r = rels[i]!;
+        let k = relHash(r.name, r.evr, r.flags) & mask;
+        while (slots[k] !== 0) k = (k + 1) & mask;
+        slots[k] = i + 1;
+      }
+    } else slots[h] = n;
+    return RELBASE + n - 1;
   }
+
 
   getRel(id: number): Reldep {
     return this.rels[id - RELBASE]!;
@@ -310,6 +336,8 @@ export class Pool {
     this.wp.clear();
     this.wpRel.clear();
     this.fileProviders.clear();
+    this.fileDepsScanned = false;
+    const indexed: number[] = (this.wpSolvables = []);
     const push = (m: Map<number, number[]>, k: number, p: number) => {
       const l = m.get(k);
       if (!l) m.set(k, [p]);
@@ -319,7 +347,62 @@ export class Pool {
       const s = this.solvables[p]!;
       if (!s.repo || !this.installableWhatprovides(s)) continue;
       for (const d of s.provides) push(this.wp, isRel(d) ? this.getRel(d).name : d, p);
-      for (const f of s.files) push(this.fileProviders, this.str2id(f), p);
+      indexed.push(p);
+    }
+  }
+
+  /**
+   * Packages whose file list contains the path `dep` (undefined when none or not a path). Like
+   * libsolv's addfileprovides, only paths that some dependency names are indexed: the first
+   * lookup collects those (a few hundred) and scans the file lists once, instead of interning
+   * every listed file; any other path is looked up by a scan of its own and remembered.
+   */
+  private fileProvidersOf(dep: number): number[] | undefined {
+    const path = this.strs[dep];
+    if (path === undefined || path.charCodeAt(0) !== 47 /* '/' */) return undefined;
+    let l = this.fileProviders.get(dep);
+    if (!l && !this.fileDepsScanned) {
+      this.scanFileDeps();
+      l = this.fileProviders.get(dep);
+    }
+    if (!l) {
+      l = [];
+      for (const p of this.wpSolvables) if (this.solvables[p]!.files.includes(path)) l.push(p);
+      this.fileProviders.set(dep, l);
+    }
+    return l.length ? l : undefined;
+  }
+
+  private scanFileDeps(): void {
+    this.fileDepsScanned = true;
+    const needed = new Map<string, number[]>();
+    const seenRel = new Set<number>();
+    const visit = (d: number): void => {
+      if (isRel(d)) {
+        if (seenRel.has(d)) return;
+        seenRel.add(d);
+        const r = this.getRel(d);
+        visit(r.name);
+        if (r.flags >= 16) visit(r.evr);
+        return;
+      }
+      const v = this.strs[d];
+      if (v !== undefined && v.charCodeAt(0) === 47 && !this.fileProviders.has(d)) {
+        const l: number[] = [];
+        this.fileProviders.set(d, l);
+        needed.set(v, l);
+      }
+    };
+    for (let p = 2; p < this.solvables.length; p++) {
+      const s = this.solvables[p]!;
+      for (const list of [s.requires, s.conflicts, s.obsoletes, s.recommends, s.suggests, s.supplements, s.enhances]) for (const d of list) visit(d);
+    }
+    if (!needed.size) return;
+    for (const p of this.wpSolvables) {
+      for (const f of this.solvables[p]!.files) {
+        const l = needed.get(f);
+        if (l && l[l.length - 1] !== p) l.push(p);
+      }
     }
   }
 
@@ -327,7 +410,7 @@ export class Pool {
   whatProvides(dep: number): number[] {
     if (!isRel(dep)) {
       const l = this.wp.get(dep);
-      const f = this.fileProviders.get(dep);
+      const f = this.fileProvidersOf(dep);
       if (!f) return l ?? [];
       if (!l) return f;
       return [...new Set([...l, ...f])].sort((a, b) => a - b);
