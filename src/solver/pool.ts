@@ -151,7 +151,11 @@ export class Pool {
 
   /** Namespace callback results: reldep id -> providers. */
   namespaceProviders = new Map<number, number[]>();
-  private wp = new Map<number, number[]>();
+  private wpStart = new Int32Array(1);
+  private wpData = new Int32Array(0);
+  private wpNames = 0;
+  private wpCache = new Map<number, number[]>();
+  private wpOther = new Map<number, number[]>();
   private wpRel = new Map<number, number[]>();
   /** File path id -> providers, filled lazily (see fileProvidersOf). */
   private fileProviders = new Map<number, number[]>();
@@ -331,24 +335,61 @@ export class Pool {
     return true;
   }
 
-  /** Build the provides index (call after all solvables are added or flags changed). */
+  /**
+   * Build the provides index (call after all solvables are added or flags changed). Providers by
+   * name id are kept in two typed arrays (offsets + solvables, two counting passes) and turned
+   * into arrays only for the names that are looked up.
+   */
   createWhatProvides(): void {
-    this.wp.clear();
+    this.wpCache.clear();
     this.wpRel.clear();
     this.fileProviders.clear();
     this.fileDepsScanned = false;
     const indexed: number[] = (this.wpSolvables = []);
-    const push = (m: Map<number, number[]>, k: number, p: number) => {
-      const l = m.get(k);
-      if (!l) m.set(k, [p]);
-      else if (l[l.length - 1] !== p) l.push(p);
-    };
+    const nStr = (this.wpNames = this.strs.length);
+    const start = (this.wpStart = new Int32Array(nStr + 1));
+    const lastP = new Int32Array(nStr);
+    const other = (this.wpOther = new Map<number, number[]>());
+    const nameOf = (d: number) => (isRel(d) ? this.getRel(d).name : d);
     for (let p = 2; p < this.solvables.length; p++) {
       const s = this.solvables[p]!;
       if (!s.repo || !this.installableWhatprovides(s)) continue;
-      for (const d of s.provides) push(this.wp, isRel(d) ? this.getRel(d).name : d, p);
       indexed.push(p);
+      for (const d of s.provides) {
+        const k = nameOf(d);
+        if (k >= nStr) {
+          const l = other.get(k);
+          if (!l) other.set(k, [p]);
+          else if (l[l.length - 1] !== p) l.push(p);
+        } else if (lastP[k] !== p) {
+          lastP[k] = p;
+          start[k + 1]!++;
+        }
+      }
     }
+    for (let k = 0; k < nStr; k++) start[k + 1]! += start[k]!;
+    const data = (this.wpData = new Int32Array(start[nStr]!));
+    const fill = start.slice(0, nStr);
+    lastP.fill(0);
+    for (const p of indexed) {
+      for (const d of this.solvables[p]!.provides) {
+        const k = nameOf(d);
+        if (k < nStr && lastP[k] !== p) {
+          lastP[k] = p;
+          data[fill[k]!++] = p;
+        }
+      }
+    }
+  }
+
+  /** Providers of a plain name id (by `provides` only), or undefined. */
+  private nameProviders(k: number): number[] | undefined {
+    if (k >= this.wpNames) return this.wpOther.get(k);
+    const from = this.wpStart[k]!, to = this.wpStart[k + 1]!;
+    if (from === to) return undefined;
+    let l = this.wpCache.get(k);
+    if (!l) this.wpCache.set(k, (l = Array.from(this.wpData.subarray(from, to))));
+    return l;
   }
 
   /**
@@ -409,7 +450,7 @@ export class Pool {
   /** Providers of a dependency (names, versioned reldeps, and/or/with, namespaces, files). */
   whatProvides(dep: number): number[] {
     if (!isRel(dep)) {
-      const l = this.wp.get(dep);
+      const l = this.nameProviders(dep);
       const f = this.fileProvidersOf(dep);
       if (!f) return l ?? [];
       if (!l) return f;
