@@ -6,8 +6,8 @@
  * package. Everything is written under `outDir` (out/demo/ by default).
  */
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
+import { projectRoot } from '../core/paths.js';
 import type { Report } from '../core/report.js';
 import { buildSampleRepo, SAMPLE_REPO_V2_DIR, DEMO_SECRET_KEY, type SamplePackage } from '../rpm/build/sample-set.js';
 import { createRepo, type CreateRepoResult } from '../repo/write/create.js';
@@ -17,7 +17,7 @@ import { verifyComposeOutput, type OutputCheck } from '../compose/verify-output.
 import { readLockfile } from '../lock/lockfile.js';
 import { whyChains, formatChain } from '../lock/why.js';
 
-const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
+const examples = join(projectRoot(), 'examples') + sep;
 export const DEMO_IMAGES = ['base', 'distroless'] as const;
 
 export interface DemoImage {

@@ -4,8 +4,8 @@
  * and `distroless` locked and composed → every output verified → `why bash`. Writes only under
  * out/demo/ (or -o DIR).
  */
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve, sep } from 'node:path';
+import { projectRoot } from '../../core/paths.js';
 import type { Command } from 'commander';
 import { sourceDateEpoch } from '../../core/time.js';
 import { DriftlessError } from '../../core/errors.js';
@@ -14,7 +14,7 @@ import { summarizeReport } from './compose.js';
 import { cliContext, output } from '../context.js';
 
 /** out/demo under the repository root (independent of the working directory). */
-export const DEMO_OUT = fileURLToPath(new URL('../../../out/demo/', import.meta.url));
+export const DEMO_OUT = join(projectRoot(), 'out', 'demo') + sep;
 
 function humanSize(n: number): string {
   return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;

@@ -11,7 +11,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { projectRoot } from '../../core/paths.js';
 import { publishDirAtomic, writeFileAtomic } from '../../core/atomic.js';
 import { DriftlessError } from '../../core/errors.js';
 import { Keyring } from '../../core/pgp.js';
@@ -22,7 +23,7 @@ import { verifyPackage } from '../verify.js';
 import { buildRpm } from './package.js';
 import { loadDefinition } from './schema.js';
 
-const root = new URL('../../../', import.meta.url);
+const root = pathToFileURL(`${projectRoot()}/`);
 /** Package definitions of the sample distribution. */
 export const SAMPLE_REPO_DIR = fileURLToPath(new URL('examples/sample-repo/', root));
 /** Newer versions of some sample packages (hello 1.1), for update and delta tests. */
