@@ -125,7 +125,7 @@ export async function compose(defPath: string, opts: ComposeOptions): Promise<Co
         if (wants(def.definition, 'oci')) ociImages.push({ rootfs: built.rootfs, image });
         const digest = outputs.find((f) => f.path.endsWith('rootfs.tar'))?.sha256 ?? built.treeDigest;
         if (wants(def.definition, 'sbom')) {
-          const { spdx, cyclonedx } = buildSboms({
+          const { spdx, cyclonedx } = await buildSboms({
             image: { name: def.definition.name, version: def.definition.version, arch, digest: `sha256:${digest}` },
             epoch,
             distro: distroOf(def.definition, built.osRelease),

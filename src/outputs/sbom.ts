@@ -8,7 +8,7 @@
  *   const { spdx, cyclonedx } = buildSboms({ image, epoch, distro, packages: lock.arches.x86_64.packages })
  */
 import { createHash } from 'node:crypto';
-import * as CDX from '@cyclonedx/cyclonedx-library';
+import type * as CDXTypes from '@cyclonedx/cyclonedx-library';
 import { isoFromEpoch } from '../core/time.js';
 import type { LockedPackage } from '../lock/lockfile.js';
 
@@ -124,7 +124,9 @@ function contentUuid(seed: string): string {
 }
 
 /** CycloneDX 1.6 JSON document (string, two-space indented, trailing newline). */
-export function buildCycloneDx(input: SbomInput): string {
+/** The CycloneDX library loads only when a CycloneDX SBOM is built (~65 ms of start-up otherwise). */
+export async function buildCycloneDx(input: SbomInput): Promise<string> {
+  const CDX = await import('@cyclonedx/cyclonedx-library');
   const pkgs = sortedPackages(input.packages);
   const bom = new CDX.Models.Bom();
   bom.serialNumber = `urn:uuid:${contentUuid(`${input.image.name}|${input.image.version}|${input.image.arch}|${input.image.digest}`)}`;
@@ -138,13 +140,13 @@ export function buildCycloneDx(input: SbomInput): string {
   image.hashes.set(CDX.Enums.HashAlgorithm['SHA-256'], input.image.digest.replace(/^sha256:/, ''));
   image.properties.add(new CDX.Models.Property('driftless:arch', input.image.arch));
   bom.metadata.component = image;
-  const comps = new Map<string, CDX.Models.Component>();
+  const comps = new Map<string, CDXTypes.Models.Component>();
   for (const p of pkgs) {
     const c = new CDX.Models.Component(CDX.Enums.ComponentType.Library, p.name, {
       version: `${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}`,
       bomRef: rpmPurl(p, input.distro),
     });
-    c.purl = rpmPurl(p, input.distro) as unknown as CDX.Models.Component['purl'];
+    c.purl = rpmPurl(p, input.distro) as unknown as CDXTypes.Models.Component['purl'];
     c.hashes.set(CDX.Enums.HashAlgorithm['SHA-256'], p.sha256);
     const lic = spdxLicense(p.license);
     if (lic !== 'NOASSERTION') c.licenses.add(new CDX.Models.LicenseExpression(lic));
@@ -168,6 +170,6 @@ export function buildCycloneDx(input: SbomInput): string {
   return serializer.serialize(bom, { sortLists: true, space: 2 }) + '\n';
 }
 
-export function buildSboms(input: SbomInput): { spdx: string; cyclonedx: string } {
-  return { spdx: buildSpdx(input), cyclonedx: buildCycloneDx(input) };
+export async function buildSboms(input: SbomInput): Promise<{ spdx: string; cyclonedx: string }> {
+  return { spdx: buildSpdx(input), cyclonedx: await buildCycloneDx(input) };
 }
