@@ -40,10 +40,23 @@ class TableBuilder {
   }
 }
 
-/** A string table section: u32 count | u32 bytes | NUL-joined UTF-8. */
+/**
+ * A string table section: u32 count | u32 bytes | u32 ascii | u32 0 | u32 start[count + 1] |
+ * NUL-joined UTF-8 (string i is bytes start[i] .. start[i + 1] - 1). The offsets let a load decode
+ * only the strings it reads; `ascii` (every byte < 0x80) allows the faster latin1 decoding.
+ */
 function encodeStrings(strings: readonly string[]): Uint8Array[] {
-  const blob = Buffer.from(strings.join('\0'), 'utf8');
-  return [new Uint8Array(Uint32Array.from([strings.length, blob.length]).buffer), blob];
+  const joined = strings.join('\0');
+  const blob = Buffer.from(joined, 'utf8');
+  const starts = new Uint32Array(strings.length + 1);
+  let at = 0;
+  if (blob.length === joined.length) {
+    for (let i = 0; i < strings.length; i++, at += strings[i - 1]!.length + 1) starts[i] = at;
+  } else {
+    for (let i = 0; i < strings.length; i++, at += Buffer.byteLength(strings[i - 1]!, 'utf8') + 1) starts[i] = at;
+  }
+  starts[strings.length] = blob.length + 1;
+  return [new Uint8Array(Uint32Array.from([strings.length, blob.length, blob.length === joined.length ? 1 : 0, 0]).buffer), new Uint8Array(starts.buffer), blob];
 }
 
 /** Section id → parts (each part 8-byte aligned inside its section). */
@@ -244,34 +257,52 @@ interface Strings {
   get(i: number): string | undefined;
 }
 
-/** A NUL-joined string table, split on first use. */
+/**
+ * A string table read in place: each string is decoded on first access and remembered, so a
+ * load that lists packages decodes their names, not the half-million dependency strings.
+ */
 class StringTable implements Strings {
-  private strings?: string[];
-  constructor(private readonly ab: ArrayBuffer, private readonly at: number, private readonly len: number) {
-    need(len >= 8, 'string table');
-    const dv = new DataView(ab, at, 8);
-    this.count = dv.getUint32(0, true);
-    this.bytes = dv.getUint32(4, true);
-    need(8 + this.bytes <= len, 'string bytes');
-  }
+  private readonly memo: (string | undefined)[];
+  private readonly starts: Uint32Array;
+  private readonly blob: Buffer;
+  private readonly ascii: boolean;
   readonly count: number;
-  private readonly bytes: number;
+  constructor(ab: ArrayBuffer, at: number, len: number) {
+    need(len >= 16, 'string table');
+    const dv = new DataView(ab, at, 16);
+    const count = (this.count = dv.getUint32(0, true));
+    const bytes = dv.getUint32(4, true);
+    this.ascii = dv.getUint32(8, true) === 1;
+    const blobAt = 16 + pad8(4 * (count + 1));
+    need(count >= 1 && blobAt + bytes <= len, 'string bytes');
+    this.starts = new Uint32Array(ab, at + 16, count + 1);
+    this.blob = Buffer.from(ab, at + blobAt, bytes);
+    // offsets must rise and each string end on its NUL separator (checked once, so get() cannot fail)
+    const s = this.starts;
+    const b = this.blob;
+    let ok = s[0] === 0 && s[count] === bytes + 1;
+    for (let i = 1; ok && i < count; i++) ok = s[i]! > s[i - 1]! && b[s[i]! - 1] === 0;
+    need(ok && s[count]! > s[count - 1]!, 'string offsets');
+    this.memo = new Array(count);
+  }
   get(i: number): string | undefined {
     if (i === 0) return undefined;
-    if (!this.strings) {
-      this.strings = Buffer.from(this.ab, this.at + 8, this.bytes).toString('utf8').split('\0');
-      need(this.strings.length === this.count, 'string count');
+    let v = this.memo[i];
+    if (v === undefined) {
+      const from = this.starts[i]!, to = this.starts[i + 1]! - 1;
+      need(to >= from, 'string index');
+      this.memo[i] = v = this.blob.toString(this.ascii ? 'latin1' : 'utf8', from, to);
     }
-    const s = this.strings[i];
-    need(s !== undefined, 'string index');
-    return s;
+    return v;
   }
 }
 
 /** Check every index in `idx` is in range (done once at load, so later lazy access cannot fail). */
 function checkIndices(t: Strings, idx: Uint32Array): void {
   const c = t.count;
-  for (let i = 0; i < idx.length; i++) need(idx[i]! < c, 'string index');
+  let max = 0;
+  for (let i = 0; i < idx.length; i++) if (idx[i]! > max) max = idx[i]!;
+  need(idx.length === 0 || max < c, 'string index');
 }
 
 /** Strings already in memory (a table built while parsing). */
@@ -349,7 +380,9 @@ export function decodeColumns(ab: ArrayBuffer, get: (id: number) => [number, num
   checkIndices(st.hot, st.depNames);
   checkIndices(st.hot, st.depEvrs);
   checkIndices(st.files, st.filePaths);
-  for (let i = 0; i < nd; i++) need((st.depFlags[i]! & 0x7f) < OPS.length, 'dep flags');
+  let badFlag = false;
+  for (let i = 0; i < nd; i++) if ((st.depFlags[i]! & 0x7f) >= OPS.length) badFlag = true;
+  need(!badFlag, 'dep flags');
   const out: PackageMeta[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = new CachedPackage(st, i);
   return out;
