@@ -73,7 +73,8 @@ test('the solver pool gets the same dependencies from cache columns as from plai
     return ids.map((id) => {
       const s = pool.solvables[id]!;
       const kinds = { provides: s.provides, requires: s.requires, conflicts: s.conflicts, obsoletes: s.obsoletes, recommends: s.recommends };
-      return { ...Object.fromEntries(Object.entries(kinds).map(([k, l]) => [k, l.map((d) => pool.dep2str(d))])), files: s.files };
+      const deps = Object.fromEntries(Object.entries(kinds).map(([k, l]) => [k, l.map((d) => pool.dep2str(d))])) as Record<keyof typeof kinds, string[]>;
+      return { ...deps, files: s.files };
     });
   };
   assert.deepEqual(view(cached), view(plain));
