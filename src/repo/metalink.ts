@@ -10,7 +10,12 @@
  *   const ml = parseMetalink(xml)          // { urls: [...], baseurls: [...], repomd: [{ size, hashes }] }
  *   metalinkAccepts(ml, repomdBytes)       // true if any advertised hash set matches
  */
-import { SaxesParser } from 'saxes';
+import { createRequire } from 'node:module';
+import type * as Saxes from 'saxes';
+
+/** saxes is loaded with the first metalink parsed (most commands never read one). */
+let saxes: typeof Saxes | undefined;
+const saxesLib = () => (saxes ??= createRequire(import.meta.url)('saxes') as typeof Saxes);
 import { createHash } from 'node:crypto';
 import { DriftlessError } from '../core/errors.js';
 
@@ -33,7 +38,7 @@ const HASH_STRENGTH = ['sha512', 'sha384', 'sha256', 'sha224', 'sha1', 'md5'];
 
 /** Parse a metalink document. Throws REPO_METALINK_INVALID when it lists no usable mirror. */
 export function parseMetalink(text: string, label = 'metalink'): Metalink {
-  const parser = new SaxesParser({ xmlns: false });
+  const parser = new (saxesLib().SaxesParser)({ xmlns: false });
   const stack: string[] = [];
   let inRepomd = false;
   let current: MetalinkHashSet | undefined;
