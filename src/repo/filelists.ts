@@ -7,8 +7,9 @@
  */
 import { DriftlessError } from '../core/errors.js';
 import type { PackageFileEntry } from '../rpm/metadata.js';
-import { fileEntry } from './primary.js';
-import { Interner, parseXmlStream } from './xmlstream.js';
+import { fileEntry, type XmlReader } from './primary.js';
+import { scanXml, type XmlCursor } from './xmlscan.js';
+import { Interner, parseXmlStreamCursor } from './xmlstream.js';
 
 /** Identity of a package inside filelists/other documents. */
 export interface PackageRef {
@@ -43,57 +44,61 @@ async function parsePerPackage<T extends PackageRef>(
   chunks: AsyncIterable<Uint8Array>,
   label: string,
   root: string,
+  reader: XmlReader,
   make: (ref: PackageRef) => T,
-  onOpen: (cur: T, name: string, a: Record<string, string>) => void,
-  onClose: (cur: T, name: string, text: string) => void,
+  onOpen: (cur: T, name: string, x: XmlCursor) => void,
+  onClose: (cur: T, name: string, x: XmlCursor) => void,
 ): Promise<T[]> {
   const out: T[] = [];
   let cur: T | undefined;
   let sawRoot = false;
-  await parseXmlStream(chunks, label, {
-    open(name, a) {
+  await (reader === 'scan' ? scanXml : parseXmlStreamCursor)(chunks, label, {
+    open(name: string, x: XmlCursor) {
       if (name === root) sawRoot = true;
       else if (name === 'package') {
-        if (!a.pkgid || !a.name) throw new DriftlessError('REPO_BAD_METADATA', `${label}: <package> without pkgid or name`, { path: label });
-        cur = make({ pkgid: a.pkgid, name: a.name, arch: a.arch ?? '', epoch: 0, version: '', release: '' });
+        const pkgid = x.attr('pkgid'), pname = x.attr('name');
+        if (!pkgid || !pname) throw new DriftlessError('REPO_BAD_METADATA', `${label}: <package> without pkgid or name`, { path: label });
+        cur = make({ pkgid, name: pname, arch: x.attr('arch') ?? '', epoch: 0, version: '', release: '' });
       } else if (cur) {
         if (name === 'version') {
-          cur.epoch = a.epoch ? Number(a.epoch) : 0;
-          cur.version = a.ver ?? '';
-          cur.release = a.rel ?? '';
-        } else onOpen(cur, name, a);
+          const epoch = x.attr('epoch');
+          cur.epoch = epoch ? Number(epoch) : 0;
+          cur.version = x.attr('ver') ?? '';
+          cur.release = x.attr('rel') ?? '';
+        } else onOpen(cur, name, x);
       }
     },
-    close(name, text) {
+    close(name: string, x: XmlCursor) {
       if (!cur) return;
       if (name === 'package') {
         out.push(cur);
         cur = undefined;
-      } else onClose(cur, name, text);
+      } else onClose(cur, name, x);
     },
   });
   if (!sawRoot) throw new DriftlessError('REPO_BAD_METADATA', `${label}: no <${root}> root element`, { path: label });
   return out;
 }
 
-/** Stream-parse filelists.xml. */
-export async function parseFilelists(chunks: AsyncIterable<Uint8Array>, label: string, intern = new Interner()): Promise<FilelistEntry[]> {
+/** Stream-parse filelists.xml (with the byte scanner of xmlscan.ts unless `reader` says saxes). */
+export async function parseFilelists(chunks: AsyncIterable<Uint8Array>, label: string, intern = new Interner(), reader: XmlReader = 'scan'): Promise<FilelistEntry[]> {
   let type: string | undefined;
   return parsePerPackage<FilelistEntry>(
     chunks,
     label,
     'filelists',
+    reader,
     (r) => ({ ...r, name: intern.get(r.name), arch: intern.get(r.arch), files: [] }),
-    (_cur, name, a) => {
-      if (name === 'file') type = a.type;
+    (_cur, name, x) => {
+      if (name === 'file') type = x.attr('type');
     },
-    (cur, name, text) => {
-      if (name === 'file') cur.files.push(fileEntry(text, type));
+    (cur, name, x) => {
+      if (name === 'file') cur.files.push(fileEntry(x.text(), type));
     },
   );
 }
 
-/** Stream-parse other.xml (changelogs). */
+/** Stream-parse other.xml (changelogs; saxes). */
 export async function parseOther(chunks: AsyncIterable<Uint8Array>, label: string): Promise<OtherEntry[]> {
   let author = '';
   let date = 0;
@@ -101,15 +106,16 @@ export async function parseOther(chunks: AsyncIterable<Uint8Array>, label: strin
     chunks,
     label,
     'otherdata',
+    'saxes',
     (r) => ({ ...r, changelogs: [] }),
-    (_cur, name, a) => {
+    (_cur, name, x) => {
       if (name === 'changelog') {
-        author = a.author ?? '';
-        date = Number(a.date ?? 0);
+        author = x.attr('author') ?? '';
+        date = Number(x.attr('date') ?? 0);
       }
     },
-    (cur, name, text) => {
-      if (name === 'changelog') cur.changelogs.push({ author, date, text });
+    (cur, name, x) => {
+      if (name === 'changelog') cur.changelogs.push({ author, date, text: x.text() });
     },
   );
 }

@@ -272,11 +272,8 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
   if (!primaryRec) {
     throw new DriftlessError('REPO_BAD_METADATA', `${source.location}: repomd.xml has no primary metadata`, { path: source.location });
   }
-  // the XML/YAML parsers (saxes, yaml) load only on a cache miss
-  const [{ parsePrimary }, { parseFilelists, parseOther, packageRefKey }, { parseComps }, { parseUpdateinfo }, { parseModules }, { Interner }] = await Promise.all([
-    import('./primary.js'), import('./filelists.js'), import('./comps.js'), import('./updateinfo.js'), import('./modules.js'), import('./xmlstream.js'),
-  ]);
-  const intern = new Interner();
+  // the parsers load only on a cache miss, and only for the parts asked for (yaml alone costs tens of ms)
+  const { parsePrimary } = await import('./primary.js');
   const prog = report.progress(`repo:${source.location}`, `loading ${source.location}`);
   const primary = await readVerified(source, primaryRec, parsePrimary, opts);
   const packages = primary.packages;
@@ -288,12 +285,14 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
     const types = PART_RECORDS[part];
     if (!types.some((t) => repomd.data.has(t))) continue;
     if (part === 'filelists') {
+      const [{ parseFilelists, packageRefKey }, { Interner }] = await Promise.all([import('./filelists.js'), import('./xmlstream.js')]);
+      const intern = new Interner();
       const lists = await readFirst(source, repomd, types, (c, l) => parseFilelists(c, l, intern), opts);
       if (lists) attachFilelists(packages, lists, source.location, report, packageRefKey);
-    } else if (part === 'other') data.other = await readFirst(source, repomd, types, parseOther, opts);
-    else if (part === 'comps') data.comps = await readFirst(source, repomd, types, parseComps, opts);
-    else if (part === 'updateinfo') data.updateinfo = await readFirst(source, repomd, types, parseUpdateinfo, opts);
-    else if (part === 'modules') data.modules = await readFirst(source, repomd, types, parseModules, opts);
+    } else if (part === 'other') data.other = await readFirst(source, repomd, types, (await import('./filelists.js')).parseOther, opts);
+    else if (part === 'comps') data.comps = await readFirst(source, repomd, types, (await import('./comps.js')).parseComps, opts);
+    else if (part === 'updateinfo') data.updateinfo = await readFirst(source, repomd, types, (await import('./updateinfo.js')).parseUpdateinfo, opts);
+    else if (part === 'modules') data.modules = await readFirst(source, repomd, types, (await import('./modules.js')).parseModules, opts);
   }
   prog.done();
   if (cacheDir) await writeMetaCache(cacheDir, sha256, parts, data, report);

@@ -13,7 +13,8 @@ import { DriftlessError } from '../core/errors.js';
 import type { DepOp, PackageMeta } from '../rpm/metadata.js';
 import { DEP_KINDS } from '../rpm/metadata.js';
 import { Cold, ColumnBuilder, Hot, Num } from './columns.js';
-import { parseXmlStream } from './xmlstream.js';
+import { scanXml, type XmlCursor } from './xmlscan.js';
+import { parseXmlStreamCursor } from './xmlstream.js';
 
 const RPMMD_OPS: Record<string, DepOp> = Object.assign(Object.create(null) as Record<string, DepOp>, { EQ: '=', LT: '<', LE: '<=', GT: '>', GE: '>=' });
 
@@ -58,11 +59,14 @@ const COLD_TEXT: Record<string, number> = Object.assign(Object.create(null) as R
   packager: Cold.Packager, url: Cold.Url, license: Cold.License, vendor: Cold.Vendor, group: Cold.Group, buildhost: Cold.Buildhost, sourcerpm: Cold.Sourcerpm,
 });
 
+/** XML reader: the byte scanner (xmlscan.ts, default) or saxes (the reference it is tested against). */
+export type XmlReader = 'scan' | 'saxes';
+
 /**
  * Stream-parse primary.xml straight into a column store (no object per dependency while
  * parsing). Throws REPO_BAD_XML / REPO_BAD_METADATA on malformed input.
  */
-export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: string): Promise<PrimaryResult> {
+export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: string, reader: XmlReader = 'scan'): Promise<PrimaryResult> {
   const b = new ColumnBuilder();
   let declaredCount: number | undefined;
   let inPackage = false;
@@ -70,35 +74,35 @@ export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: str
   let inFormat = false;
   let sawRoot = false;
   let fileType: string | undefined;
-  await parseXmlStream(chunks, label, {
-    open(name, a) {
+  await (reader === 'scan' ? scanXml : parseXmlStreamCursor)(chunks, label, {
+    open(name: string, a: XmlCursor) {
       if (!inPackage) {
         if (name === 'package') {
           inPackage = true;
           b.begin();
         } else if (name === 'metadata') {
           sawRoot = true;
-          declaredCount = num(a.packages);
+          declaredCount = num(a.attr('packages'));
         }
         return;
       }
       if (kind >= 0) {
         if (name === 'entry') {
-          const flags = a.flags;
-          const pre = a.pre === '1' || a.pre === 'true';
+          const flags = a.attr('flags');
+          const pre = a.attr('pre');
           let op: DepOp | undefined;
           let evr: string | undefined;
           if (flags !== undefined && flags !== '') {
             op = RPMMD_OPS[flags];
             if (op === undefined) {
-              throw new DriftlessError('REPO_BAD_METADATA', `${label}: unknown dependency flags "${flags}" on "${a.name}"`, {
+              throw new DriftlessError('REPO_BAD_METADATA', `${label}: unknown dependency flags "${flags}" on "${a.attr('name')}"`, {
                 hint: 'rpm-md flags are EQ, LT, LE, GT, GE',
               });
             }
-            evr = cachedEvr(a.epoch, a.ver, a.rel);
+            evr = cachedEvr(a.attr('epoch'), a.attr('ver'), a.attr('rel'));
             if (evr === '') op = undefined;
           }
-          b.dep(kind, a.name ?? '', op, evr, pre);
+          b.dep(kind, a.attr('name') ?? '', op, evr, pre === '1' || pre === 'true');
         }
         return;
       }
@@ -107,33 +111,35 @@ export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: str
           inFormat = true;
           break;
         case 'version':
-          b.num(Num.Epoch, parseEpoch(a.epoch, label));
-          b.hotField(Hot.Version, a.ver ?? '');
-          b.hotField(Hot.Release, a.rel ?? '');
+          b.num(Num.Epoch, parseEpoch(a.attr('epoch'), label));
+          b.hotField(Hot.Version, a.attr('ver') ?? '');
+          b.hotField(Hot.Release, a.attr('rel') ?? '');
           break;
         case 'checksum':
-          b.hotField(Hot.CkType, a.type ?? '');
+          b.hotField(Hot.CkType, a.attr('type') ?? '');
           b.hotField(Hot.CkValue, '');
           break;
         case 'time':
-          b.num(Num.Filetime, num(a.file));
-          b.num(Num.Buildtime, num(a.build));
+          b.num(Num.Filetime, num(a.attr('file')));
+          b.num(Num.Buildtime, num(a.attr('build')));
           break;
         case 'size':
-          b.num(Num.SizePackage, num(a.package));
-          b.num(Num.SizeInstalled, num(a.installed));
-          b.num(Num.SizeArchive, num(a.archive));
+          b.num(Num.SizePackage, num(a.attr('package')));
+          b.num(Num.SizeInstalled, num(a.attr('installed')));
+          b.num(Num.SizeArchive, num(a.attr('archive')));
           break;
-        case 'location':
-          b.hotField(Hot.LocHref, a.href ?? '');
-          if (a['xml:base']) b.hotField(Hot.LocBase, a['xml:base']);
+        case 'location': {
+          b.hotField(Hot.LocHref, a.attr('href') ?? '');
+          const base = a.attr('xml:base');
+          if (base) b.hotField(Hot.LocBase, base);
           break;
+        }
         case 'file':
-          fileType = a.type;
+          fileType = a.attr('type');
           break;
         case 'header-range':
-          b.num(Num.HdrStart, num(a.start) ?? 0);
-          b.num(Num.HdrEnd, num(a.end) ?? 0);
+          b.num(Num.HdrStart, num(a.attr('start')) ?? 0);
+          b.num(Num.HdrEnd, num(a.attr('end')) ?? 0);
           break;
         default:
           if (inFormat) {
@@ -142,7 +148,7 @@ export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: str
           }
       }
     },
-    close(name, text) {
+    close(name: string, x: XmlCursor) {
       if (!inPackage) return;
       if (kind >= 0) {
         if (name !== 'entry' && KIND_INDEX[name] !== undefined) kind = -1;
@@ -157,18 +163,21 @@ export async function parsePrimary(chunks: AsyncIterable<Uint8Array>, label: str
           inPackage = false;
           inFormat = false;
           break;
-        case 'name': b.hotField(Hot.Name, text); break;
-        case 'arch': b.hotField(Hot.Arch, text); break;
-        case 'checksum': b.hotField(Hot.CkValue, text.trim()); break;
-        case 'summary': b.coldField(Cold.Summary, text); break;
-        case 'description': b.coldField(Cold.Description, text); break;
+        case 'name': b.hotField(Hot.Name, x.text()); break;
+        case 'arch': b.hotField(Hot.Arch, x.text()); break;
+        case 'checksum': b.hotField(Hot.CkValue, x.text().trim()); break;
+        case 'summary': b.coldField(Cold.Summary, x.text()); break;
+        case 'description': b.coldField(Cold.Description, x.text()); break;
         case 'format': inFormat = false; break;
         case 'file':
-          if (inFormat) b.file(text, fileType);
+          if (inFormat) b.file(x.text(), fileType);
           break;
         default: {
           const c = COLD_TEXT[name];
-          if (c !== undefined && text) b.coldField(c as Cold, text);
+          if (c !== undefined) {
+            const text = x.text();
+            if (text) b.coldField(c as Cold, text);
+          }
         }
       }
     },

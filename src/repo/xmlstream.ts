@@ -13,6 +13,7 @@ import type { SaxesParser as SaxesParserType } from 'saxes';
 let saxesModule: Promise<typeof SaxesParserType> | undefined;
 const loadSaxes = () => (saxesModule ??= import('saxes').then((m) => m.SaxesParser));
 import { DriftlessError } from '../core/errors.js';
+import type { XmlCursor, XmlCursorHandler } from './xmlscan.js';
 
 export interface XmlHandler {
   /** Element start: local name (prefix stripped) and raw attributes (qualified names, e.g. `xml:base`). */
@@ -75,6 +76,33 @@ export async function parseXmlStream(chunks: AsyncIterable<Uint8Array>, label: s
     if (failure instanceof DriftlessError) throw failure;
     throw new DriftlessError('REPO_BAD_XML', `${label}: malformed XML: ${(failure as Error).message}`, { path: label, cause: failure });
   }
+}
+
+/**
+ * saxes behind the XmlCursorHandler interface of xmlscan.ts: the same events as `scanXml`, for
+ * the documents kept on saxes and as the reference the scanner is tested against.
+ */
+export function parseXmlStreamCursor(chunks: AsyncIterable<Uint8Array>, label: string, h: XmlCursorHandler): Promise<void> {
+  const none = Object.create(null) as Record<string, string>;
+  let attrs = none;
+  let text = '';
+  const x: XmlCursor = {
+    attr: (q) => attrs[q],
+    attrs: () => Object.assign(Object.create(null) as Record<string, string>, attrs),
+    text: () => text,
+  };
+  return parseXmlStream(chunks, label, {
+    open(name, a) {
+      attrs = a;
+      text = '';
+      h.open(name, x);
+    },
+    close(name, t) {
+      attrs = none;
+      text = t;
+      h.close(name, x);
+    },
+  });
 }
 
 /** Interns strings so the thousands of repeated values (arches, dep names, versions) share one copy. */
