@@ -7,7 +7,8 @@
  *  - warm: driftless `loadRepo` served from the parsed-metadata cache (repomd read + sha256,
  *    cache file read + crc32 + column decode, every package's name/version/release/arch read) vs libsolv loading
  *    the `.solv` file repo2solv wrote (`repo.add_solv` in python3-solv, timed inside Python so
- *    interpreter start-up is excluded).
+ *    interpreter start-up is excluded). Both sides then read every package's name, EVR and
+ *    arch as strings, so both have produced the same usable records.
  * Each side runs in fresh child processes; the best of N runs is kept. Times are CPU time
  * (user+sys) of the measured work — robust on a shared machine — with wall time alongside.
  * Ours is measured inside the child (node/tsx start-up excluded, like Python's); repo2solv's
@@ -103,7 +104,9 @@ function runSolvLoad(solvFile: string): Sample {
 rss0=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 c=time.process_time(); t=time.perf_counter()
 pool=solv.Pool(); repo=pool.add_repo('r'); f=solv.xfopen(sys.argv[1]); repo.add_solv(f); f.close()
-n=sum(1 for s in repo.solvables_iter())
+n=0
+for s in repo.solvables_iter():
+  n+=1; _=len(s.name)+len(s.evr)+len(s.arch)
 print(json.dumps({'cpuMs':(time.process_time()-c)*1000,'wallMs':(time.perf_counter()-t)*1000,'maxRssMb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,'baselineRssMb':rss0/1024,'packages':n}))`;
   const r = spawnSync(PY, ['-c', script, solvFile], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python3-solv failed: ${r.stderr}`);

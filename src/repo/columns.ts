@@ -259,10 +259,12 @@ interface Strings {
 
 /**
  * A string table read in place: each string is decoded on first access and remembered, so a
- * load that lists packages decodes their names, not the half-million dependency strings.
+ * load that lists packages decodes their names, not the half-million dependency strings. The
+ * offsets are validated (and the memo allocated) when the table is first used, so tables a
+ * command never reads (descriptions, file paths) cost nothing; a corrupt table fails there.
  */
 class StringTable implements Strings {
-  private readonly memo: (string | undefined)[];
+  private memo?: (string | undefined)[];
   private readonly starts: Uint32Array;
   private readonly blob: Buffer;
   private readonly ascii: boolean;
@@ -277,21 +279,25 @@ class StringTable implements Strings {
     need(count >= 1 && blobAt + bytes <= len, 'string bytes');
     this.starts = new Uint32Array(ab, at + 16, count + 1);
     this.blob = Buffer.from(ab, at + blobAt, bytes);
-    // offsets must rise and each string end on its NUL separator (checked once, so get() cannot fail)
-    const s = this.starts;
-    const b = this.blob;
-    let ok = s[0] === 0 && s[count] === bytes + 1;
+  }
+  private init(): (string | undefined)[] {
+    // offsets must rise and each string end on its NUL separator (then get() cannot fail)
+    const s = this.starts, b = this.blob, count = this.count;
+    let ok = s[0] === 0 && s[count] === b.length + 1;
     for (let i = 1; ok && i < count; i++) ok = s[i]! > s[i - 1]! && b[s[i]! - 1] === 0;
     need(ok && s[count]! > s[count - 1]!, 'string offsets');
-    this.memo = new Array(count);
+    return (this.memo = new Array(count));
   }
   get(i: number): string | undefined {
     if (i === 0) return undefined;
-    let v = this.memo[i];
+    const memo = this.memo ?? this.init();
+    let v = memo[i];
     if (v === undefined) {
       const from = this.starts[i]!, to = this.starts[i + 1]! - 1;
       need(to >= from, 'string index');
-      this.memo[i] = v = this.blob.toString(this.ascii ? 'latin1' : 'utf8', from, to);
+      // Buffer's own slicers (what toString('latin1' | 'utf8', s, e) calls after checking its arguments)
+      const b = this.blob as Buffer & { latin1Slice(s: number, e: number): string; utf8Slice(s: number, e: number): string };
+      memo[i] = v = this.ascii ? b.latin1Slice(from, to) : b.utf8Slice(from, to);
     }
     return v;
   }
@@ -381,7 +387,8 @@ export function decodeColumns(ab: ArrayBuffer, get: (id: number) => [number, num
   checkIndices(st.hot, st.depEvrs);
   checkIndices(st.files, st.filePaths);
   let badFlag = false;
-  for (let i = 0; i < nd; i++) if ((st.depFlags[i]! & 0x7f) >= OPS.length) badFlag = true;
+  const fl = st.depFlags;
+  for (let i = 0; i < nd; i++) if ((fl[i]! & 0x7f) >= OPS.length) badFlag = true;
   need(!badFlag, 'dep flags');
   const out: PackageMeta[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = new CachedPackage(st, i);
