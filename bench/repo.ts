@@ -22,7 +22,7 @@
  *   node --import tsx bench/run.ts repo [--quick]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,6 +30,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const PY = '/usr/bin/python3';
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * Peak RSS of this process's own address space (VmHWM). Not getrusage's ru_maxrss: on Linux a
+ * process forked from the (large) bench process inherits the parent's high-water mark there.
+ */
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
+}
 
 interface Sample {
   cpuMs: number;
@@ -53,7 +62,7 @@ async function floorChild(repo: string, reader: 'scan' | 'saxes'): Promise<void>
   if (reader === 'scan') await scanXml(chunks, f, { open() {}, close() {} });
   else await parseXmlStream(chunks, f, { open() {}, close() {} });
   const c = process.cpuUsage(c0);
-  const out: Sample = { cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - t0, maxRssMb: process.resourceUsage().maxRSS / 1024, baselineRssMb: baseline / 1024 / 1024 };
+  const out: Sample = { cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - t0, maxRssMb: peakRssMb(), baselineRssMb: baseline / 1024 / 1024 };
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
@@ -73,7 +82,7 @@ async function child(mode: string, repo: string, cacheDir: string): Promise<void
   const out: Sample = {
     cpuMs: (c.user + c.system) / 1000,
     wallMs,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb: peakRssMb(),
     baselineRssMb: baseline / 1024 / 1024,
     packages: bytes > 0 ? r.packages.length : 0,
   };
@@ -101,13 +110,15 @@ print(json.dumps({'cpuMs':(u.ru_utime+u.ru_stime)*1000,'wallMs':w,'maxRssMb':u.r
 /** libsolv warm load: add_solv timed inside Python (process_time and wall), RSS of the process. */
 function runSolvLoad(solvFile: string): Sample {
   const script = `import json,resource,sys,time,solv
-rss0=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def hwm():
+  return int([l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1])
+rss0=hwm()
 c=time.process_time(); t=time.perf_counter()
 pool=solv.Pool(); repo=pool.add_repo('r'); f=solv.xfopen(sys.argv[1]); repo.add_solv(f); f.close()
 n=0
 for s in repo.solvables_iter():
   n+=1; _=len(s.name)+len(s.evr)+len(s.arch)
-print(json.dumps({'cpuMs':(time.process_time()-c)*1000,'wallMs':(time.perf_counter()-t)*1000,'maxRssMb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,'baselineRssMb':rss0/1024,'packages':n}))`;
+print(json.dumps({'cpuMs':(time.process_time()-c)*1000,'wallMs':(time.perf_counter()-t)*1000,'maxRssMb':hwm()/1024,'baselineRssMb':rss0/1024,'packages':n}))`;
   const r = spawnSync(PY, ['-c', script, solvFile], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python3-solv failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Sample;
