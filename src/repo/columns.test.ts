@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { PackageMeta } from '../rpm/metadata.js';
 import { ColumnsCorrupt, decodeColumns, encodeColumns, packageColumns, plainPackage, SEC_HOT } from './columns.js';
 import { Pool } from '../solver/pool.js';
+import { strHash } from '../core/strhash.js';
 import { addPackageMetas } from '../solver/meta.js';
 
 const pad8 = (n: number) => (n + 7) & ~7;
@@ -82,4 +83,11 @@ test('the solver pool gets the same dependencies from cache columns as from plai
   const v = view(cached);
   assert.deepEqual(v[0]!.requires, ['libü.so.1()(64bit)']);
   assert.match(v[1]!.requires[0]!, /if/);
+});
+
+test('cached HOT strings carry strHash values that match the pool hash of the decoded string', () => {
+  const cached = roundTrip(SAMPLE);
+  const [cols] = packageColumns(cached[0]!)!;
+  assert.ok(cols.strings.hashes, 'the HOT table stores hashes');
+  for (let i = 1; i < cols.strings.count; i++) assert.equal(cols.strings.hashes![i], strHash(cols.strings.get(i)!));
 });

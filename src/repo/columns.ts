@@ -8,6 +8,7 @@
  * EVRs), FILES (paths), COLD (summary, description, url, license, vendor, group, packager,
  * buildhost, sourcerpm). Each is NUL-joined UTF-8, decoded in one go the first time it is needed.
  */
+import { strHash } from '../core/strhash.js';
 import { DEP_KINDS, type Dependency, type DepKind, type DepOp, type PackageFileEntry, type PackageMeta } from '../rpm/metadata.js';
 
 const HOT_FIELDS = 8; // name version release arch locHref locBase ckType ckValue
@@ -35,17 +36,19 @@ class TableBuilder {
     }
     return i;
   }
-  encode(): Uint8Array[] {
-    return encodeStrings(this.strings);
+  encode(withHashes = false): Uint8Array[] {
+    return encodeStrings(this.strings, withHashes);
   }
 }
 
 /**
- * A string table section: u32 count | u32 bytes | u32 ascii | u32 0 | u32 start[count + 1] |
- * NUL-joined UTF-8 (string i is bytes start[i] .. start[i + 1] - 1). The offsets let a load decode
- * only the strings it reads; `ascii` (every byte < 0x80) allows the faster latin1 decoding.
+ * A string table section: u32 count | u32 bytes | u32 ascii | u32 hashed | u32 start[count + 1] |
+ * [i32 strHash[count] when hashed] | NUL-joined UTF-8 (string i is bytes start[i] .. start[i + 1] - 1).
+ * The offsets let a load decode only the strings it reads; `ascii` (every byte < 0x80) allows the
+ * faster latin1 decoding; the hashes (HOT table: dependency names and EVRs) let the solver pool
+ * intern the strings without hashing them again (core/strhash.ts).
  */
-function encodeStrings(strings: readonly string[]): Uint8Array[] {
+function encodeStrings(strings: readonly string[], withHashes = false): Uint8Array[] {
   const joined = strings.join('\0');
   const blob = Buffer.from(joined, 'utf8');
   const starts = new Uint32Array(strings.length + 1);
@@ -56,7 +59,11 @@ function encodeStrings(strings: readonly string[]): Uint8Array[] {
     for (let i = 0; i < strings.length; i++, at += Buffer.byteLength(strings[i - 1]!, 'utf8') + 1) starts[i] = at;
   }
   starts[strings.length] = blob.length + 1;
-  return [new Uint8Array(Uint32Array.from([strings.length, blob.length, blob.length === joined.length ? 1 : 0, 0]).buffer), new Uint8Array(starts.buffer), blob];
+  const head = new Uint8Array(Uint32Array.from([strings.length, blob.length, blob.length === joined.length ? 1 : 0, withHashes ? 1 : 0]).buffer);
+  if (!withHashes) return [head, new Uint8Array(starts.buffer), blob];
+  const hashes = new Int32Array(strings.length);
+  for (let i = 0; i < strings.length; i++) hashes[i] = strHash(strings[i]!);
+  return [head, new Uint8Array(starts.buffer), new Uint8Array(hashes.buffer), blob];
 }
 
 /** Section id → parts (each part 8-byte aligned inside its section). */
@@ -108,7 +115,7 @@ export function encodeColumns(pk: readonly PackageMeta[]): Sections {
     }
   }
   return new Map([
-    [SEC_HOT, hot.encode()],
+    [SEC_HOT, hot.encode(true)],
     [SEC_FILESTR, files.encode()],
     [SEC_COLD, cold.encode()],
     [SEC_COLS, [new Uint8Array(Uint32Array.from([n]).buffer), ...hotCols.map(bytesOf), ...coldCols.map(bytesOf), ...numCols.map(bytesOf)]],
@@ -233,7 +240,7 @@ export class ColumnBuilder {
     // capture the string arrays only: the interning maps can be garbage-collected
     const [hot, files, cold] = [this.hot.strings, this.files.strings, this.cold.strings];
     st.sections = () => new Map([
-      [SEC_HOT, encodeStrings(hot)],
+      [SEC_HOT, encodeStrings(hot, true)],
       [SEC_FILESTR, encodeStrings(files)],
       [SEC_COLD, encodeStrings(cold)],
       [SEC_COLS, [new Uint8Array(Uint32Array.from([n]).buffer), ...st.hotCols.map(bytesOf), ...st.coldCols.map(bytesOf), ...st.numCols.map(bytesOf)]],
@@ -268,6 +275,8 @@ class StringTable implements Strings {
   private readonly starts: Uint32Array;
   private readonly blob: Buffer;
   private readonly ascii: boolean;
+  /** strHash of each string, when the table carries them. */
+  readonly hashes?: Int32Array;
   readonly count: number;
   constructor(ab: ArrayBuffer, at: number, len: number) {
     need(len >= 16, 'string table');
@@ -275,8 +284,11 @@ class StringTable implements Strings {
     const count = (this.count = dv.getUint32(0, true));
     const bytes = dv.getUint32(4, true);
     this.ascii = dv.getUint32(8, true) === 1;
-    const blobAt = 16 + pad8(4 * (count + 1));
+    const hashed = dv.getUint32(12, true) === 1;
+    const hashAt = 16 + pad8(4 * (count + 1));
+    const blobAt = hashed ? hashAt + pad8(4 * count) : hashAt;
     need(count >= 1 && blobAt + bytes <= len, 'string bytes');
+    if (hashed) this.hashes = new Int32Array(ab, at + hashAt, count);
     this.starts = new Uint32Array(ab, at + 16, count + 1);
     this.blob = Buffer.from(ab, at + blobAt, bytes);
   }
@@ -577,7 +589,8 @@ export class CachedPackage implements PackageMeta {
  * indices into `strings` (0 = none), flags hold the operator index of DEP_OPS plus PRE_BIT.
  */
 export interface PackageColumns {
-  readonly strings: { readonly count: number; get(i: number): string | undefined };
+  /** `hashes[i]` is strHash(get(i)) when present (tables from the cache). */
+  readonly strings: { readonly count: number; readonly hashes?: Int32Array; get(i: number): string | undefined };
   readonly fileStrings: { readonly count: number; get(i: number): string | undefined };
   readonly depStart: Uint32Array;
   readonly depNames: Uint32Array;

@@ -39,7 +39,7 @@ export interface CachedRepo {
   repomd?: Repomd;
 }
 
-export const METACACHE_VERSION = 4;
+export const METACACHE_VERSION = 5;
 const MAGIC = 0x434d4c44; // "DLMC" little endian
 const HEADER = 40;
 

@@ -115,9 +115,15 @@ class ColumnInterner {
   private readonly ids: Int32Array;
   private readonly kinds: Uint8Array;
   private fileIds?: string[];
+  /** Rich dependency (name index, without operator) -> its boolean relation id. */
+  private readonly rich = new Map<number, number>();
   constructor(private readonly pool: Pool, private readonly c: PackageColumns) {
     this.ids = new Int32Array(c.strings.count);
     this.kinds = new Uint8Array(c.strings.count);
+    // at most every string and every versioned dependency become new ids: size the indexes once
+    let versioned = 0;
+    for (let j = 0; j < c.depFlags.length; j++) if (c.depFlags[j]! & 0x7f) versioned++;
+    pool.reserve(c.strings.count, versioned);
   }
   private str(i: number): number {
     let id = this.ids[i]!;
@@ -125,7 +131,8 @@ class ColumnInterner {
       const v = this.c.strings.get(i) ?? '';
       const ch = v.charCodeAt(0);
       this.kinds[i] = (ch === 40 || ch === 32 || ch === 9 || ch === 10 || ch === 13) && isRichDep(v) ? KIND_RICH : v.startsWith('rpmlib(') ? KIND_RPMLIB : KIND_PLAIN;
-      this.ids[i] = id = this.pool.str2id(v);
+      const h = this.c.strings.hashes;
+      this.ids[i] = id = h ? this.pool.str2idHashed(v, h[i]!) : this.pool.str2id(v);
     }
     return id;
   }
@@ -141,7 +148,12 @@ class ColumnInterner {
       let id: number;
       if (kind === KIND_RICH) {
         const op = DEP_OPS[c.depFlags[j]! & 0x7f];
-        id = depToId(this.pool, op ? { name: c.strings.get(ni) ?? '', op, evr: c.strings.get(c.depEvrs[j]!) ?? '' } : { name: c.strings.get(ni) ?? '' });
+        if (op) id = depToId(this.pool, { name: c.strings.get(ni) ?? '', op, evr: c.strings.get(c.depEvrs[j]!) ?? '' });
+        else {
+          const known = this.rich.get(ni);
+          if (known === undefined) this.rich.set(ni, (id = depToId(this.pool, { name: c.strings.get(ni) ?? '' })));
+          else id = known;
+        }
       } else id = fl ? this.pool.rel(name, this.str(c.depEvrs[j]!), fl) : name;
       if (id) out.push(id);
     }

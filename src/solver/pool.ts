@@ -11,6 +11,7 @@
  *   pool.whatProvides(pool.rel(pool.str2id('A'), pool.str2id('1'), REL.GT))  // [p]
  */
 import { rpmvercmp } from '../rpm/vercmp.js';
+import { strHash } from '../core/strhash.js';
 
 /** Relation flags, numerically as libsolv's REL_* (GT=1, EQ=2, LT=4, boolean ops >= 16). */
 export const REL = {
@@ -106,9 +107,20 @@ export const EVRCMP = { COMPARE: 0, MATCH_RELEASE: 1, MATCH: 2, COMPARE_EVONLY: 
 
 export class Pool {
   strs: string[] = ['<NULL>', ''];
-  private strIds = new Map<string, number>([['', 1]]);
-  rels: Reldep[] = [];
-  /** Open-addressing index of `rels`: slot -> rel index + 1 (0 = empty). One typed array instead of a Map per name. */
+  /** String index: open addressing over ids (0 = empty slot), with each id's hash kept beside it. */
+  private strSlots = new Int32Array(1 << 12);
+  private strHashes = new Int32Array(1 << 11);
+  /**
+   * Relations as parallel typed arrays (tens of thousands per repository: no object each, nothing
+   * for the garbage collector to trace); `getRel` materialises a Reldep on first use.
+   */
+  private relNames = new Int32Array(1 << 11);
+  private relEvrs = new Int32Array(1 << 11);
+  private relFlagsArr = new Uint8Array(1 << 11);
+  private nrels = 0;
+  /** Materialised relations by index (packed, filled with undefined: never a sparse dictionary). */
+  private relObjs: (Reldep | undefined)[] = new Array<Reldep | undefined>(1 << 11).fill(undefined);
+  /** Open-addressing index of the relations: slot -> rel index + 1 (0 = empty). */
   private relSlots = new Int32Array(1 << 12);
   solvables: Solvable[] = [];
   repos: Repo[] = [];
@@ -164,6 +176,9 @@ export class Pool {
   private fileDepsScanned = false;
 
   constructor() {
+    // '' is id 1 (strs[0] is the <NULL> placeholder)
+    this.strHashes[1] = strHash('');
+    this.rehashStrings(this.strSlots.length);
     this.noarch = this.str2id('noarch');
     this.str2id('src');
     this.str2id('nosrc');
@@ -176,17 +191,63 @@ export class Pool {
   }
 
   str2id(s: string, create = true): number {
-    const id = this.strIds.get(s);
-    if (id !== undefined) return id;
-    if (!create) return 0;
-    const n = this.strs.length;
-    this.strs.push(s);
-    this.strIds.set(s, n);
-    return n;
+    return this.intern(s, strHash(s), create);
+  }
+
+  /** str2id with the string's `strHash` already known (the metadata cache stores it). */
+  str2idHashed(s: string, hash: number): number {
+    return this.intern(s, hash, true);
   }
 
   lookupStr(s: string): number {
-    return this.strIds.get(s) ?? 0;
+    return this.intern(s, strHash(s), false);
+  }
+
+  private intern(s: string, h: number, create: boolean): number {
+    const slots = this.strSlots;
+    const mask = slots.length - 1;
+    let i = h & mask;
+    for (let id = slots[i]!; id !== 0; i = (i + 1) & mask, id = slots[i]!) {
+      if (this.strHashes[id] === h && this.strs[id] === s) return id;
+    }
+    if (!create) return 0;
+    const id = this.strs.length;
+    this.strs.push(s);
+    if (id >= this.strHashes.length) {
+      const grown = new Int32Array(this.strHashes.length * 2);
+      grown.set(this.strHashes);
+      this.strHashes = grown;
+    }
+    this.strHashes[id] = h;
+    if (id * 2 >= slots.length) this.rehashStrings(slots.length * 2);
+    else slots[i] = id;
+    return id;
+  }
+
+  /** Make room for `n` more strings and `rels` more relations (bulk loads: one rehash instead of many). */
+  reserve(n: number, rels = 0): void {
+    const want = this.strs.length + n;
+    if (want > this.strHashes.length) {
+      const grown = new Int32Array(want);
+      grown.set(this.strHashes);
+      this.strHashes = grown;
+    }
+    let size = this.strSlots.length;
+    while (want * 2 >= size) size *= 2;
+    if (size !== this.strSlots.length) this.rehashStrings(size);
+    this.growRels(this.nrels + rels);
+  }
+
+  private rehashStrings(size: number): void {
+    const slots = (this.strSlots = new Int32Array(size));
+    const mask = size - 1;
+    const hashes = this.strHashes;
+    // id 0 (<NULL>) is never indexed
+    for (let id = 1; id < this.strs.length; id++) {
+      let i = hashes[id]! & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = id;
+    }
   }
 
   id2str(id: number): string {
@@ -195,33 +256,67 @@ export class Pool {
   }
 
   rel(name: number, evr: number, flags: number): number {
-    const rels = this.rels;
-    let slots = this.relSlots;
-    let mask = slots.length - 1;
+    const slots = this.relSlots;
+    const mask = slots.length - 1;
+    const rn = this.relNames, re = this.relEvrs, rf = this.relFlagsArr;
     let h = relHash(name, evr, flags) & mask;
     for (let v = slots[h]!; v !== 0; h = (h + 1) & mask, v = slots[h]!) {
-      const r = rels[v - 1]!;
-      if (r.name === name && r.evr === evr && r.flags === flags) return RELBASE + v - 1;
+      if (rn[v - 1] === name && re[v - 1] === evr && rf[v - 1] === flags) return RELBASE + v - 1;
     }
-    rels.push({ name, evr, flags });
-    const n = rels.length;
-    if (n * 2 > slots.length) {
-      // grow and re-insert (no deletions, so linear probing stays valid)
-      slots = this.relSlots = new Int32Array(slots.length * 2);
-      mask = slots.length - 1;
-      for (let i = 0; i < n; i++) {
-        const r = rels[i]!;
-        let k = relHash(r.name, r.evr, r.flags) & mask;
-        while (slots[k] !== 0) k = (k + 1) & mask;
-        slots[k] = i + 1;
-      }
-    } else slots[h] = n;
-    return RELBASE + n - 1;
+    const i = this.nrels;
+    if (i >= rn.length || (i + 1) * 2 > slots.length) {
+      this.growRels(i + 1);
+      return this.rel(name, evr, flags);
+    }
+    rn[i] = name;
+    re[i] = evr;
+    rf[i] = flags;
+    this.nrels = i + 1;
+    slots[h] = i + 1;
+    return RELBASE + i;
+  }
+
+  /** Capacity for `want` relations, and an index at most half full. */
+  private growRels(want: number): void {
+    if (want > this.relNames.length) {
+      let cap = this.relNames.length;
+      while (cap < want) cap *= 2;
+      const n = new Int32Array(cap), e = new Int32Array(cap), f = new Uint8Array(cap);
+      n.set(this.relNames);
+      e.set(this.relEvrs);
+      f.set(this.relFlagsArr);
+      [this.relNames, this.relEvrs, this.relFlagsArr] = [n, e, f];
+      const objs = new Array<Reldep | undefined>(cap).fill(undefined);
+      for (let i = 0; i < this.nrels; i++) objs[i] = this.relObjs[i];
+      this.relObjs = objs;
+    }
+    let size = this.relSlots.length;
+    while (want * 2 > size) size *= 2;
+    if (size === this.relSlots.length) return;
+    const slots = (this.relSlots = new Int32Array(size));
+    const mask = size - 1;
+    for (let i = 0; i < this.nrels; i++) {
+      let k = relHash(this.relNames[i]!, this.relEvrs[i]!, this.relFlagsArr[i]!) & mask;
+      while (slots[k] !== 0) k = (k + 1) & mask;
+      slots[k] = i + 1;
+    }
+  }
+
+  /** The name id of a relation (without materialising it). */
+  relName(id: number): number {
+    return this.relNames[id - RELBASE]!;
   }
 
 
+
   getRel(id: number): Reldep {
-    return this.rels[id - RELBASE]!;
+    const i = id - RELBASE;
+    let r = this.relObjs[i];
+    if (r === undefined) {
+      if (i < 0 || i >= this.nrels) throw new RangeError(`no relation ${id}`);
+      this.relObjs[i] = r = { name: this.relNames[i]!, evr: this.relEvrs[i]!, flags: this.relFlagsArr[i]! };
+    }
+    return r;
   }
 
   /** libsolv's plain text form of a dependency for rpm (`a >= 1`, `(a and (b or c))`). */
@@ -350,7 +445,7 @@ export class Pool {
     const start = (this.wpStart = new Int32Array(nStr + 1));
     const lastP = new Int32Array(nStr);
     const other = (this.wpOther = new Map<number, number[]>());
-    const nameOf = (d: number) => (isRel(d) ? this.getRel(d).name : d);
+    const nameOf = (d: number) => (isRel(d) ? this.relNames[d - RELBASE]! : d);
     for (let p = 2; p < this.solvables.length; p++) {
       const s = this.solvables[p]!;
       if (!s.repo || !this.installableWhatprovides(s)) continue;
