@@ -49,7 +49,9 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .exitOverride();
   const name = commandName(argv);
   const entry = COMMANDS.find((c) => name !== undefined && c.names.includes(name));
-  for (const c of entry ? [entry] : COMMANDS) for (const load of c.load) (await load())(program);
+  // `--version` alone needs no command; help and unknown commands list them all
+  const versionOnly = !entry && (argv.includes('--version') || argv.includes('-V'));
+  for (const c of entry ? [entry] : versionOnly ? [] : COMMANDS) for (const load of c.load) (await load())(program);
   return program;
 }
 

@@ -512,14 +512,14 @@ export class Pool {
   private scanFileDeps(): void {
     this.fileDepsScanned = true;
     const needed = new Map<string, number[]>();
-    const seenRel = new Set<number>();
+    const seenRel = new Uint8Array(this.nrels);
     const visit = (d: number): void => {
       if (isRel(d)) {
-        if (seenRel.has(d)) return;
-        seenRel.add(d);
-        const r = this.getRel(d);
-        visit(r.name);
-        if (r.flags >= 16) visit(r.evr);
+        const i = d - RELBASE;
+        if (seenRel[i]) return;
+        seenRel[i] = 1;
+        visit(this.relNames[i]!);
+        if (this.relFlagsArr[i]! >= 16) visit(this.relEvrs[i]!);
         return;
       }
       const v = this.strs[d];
