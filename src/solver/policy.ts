@@ -78,16 +78,29 @@ export function pruneToBestArch(pool: Pool, list: number[]): number[] {
   return out.length ? out : list;
 }
 
-function obsoletesOther(pool: Pool, s: Solvable, other: number): boolean {
-  const ps = pool.solvables[other]!;
-  if (ps.name === s.name) return false;
-  for (const obs of s.obsoletes) {
-    if (!pool.whatProvides(obs).includes(other)) continue;
-    if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(ps, obs)) continue;
-    if (pool.flags.obsoleteusescolors && !pool.colormatch(s, ps)) continue;
-    return true;
+/**
+ * For each candidate, the other candidates it obsoletes (a different name, matched by one of its
+ * obsoletes: by name/EVR unless obsoleteusesprovides, and by color when obsoleteusescolors).
+ */
+function obsoletionsAmong(pool: Pool, cands: readonly number[]): Map<number, Set<number>> {
+  const inCands = new Set(cands);
+  const out = new Map<number, Set<number>>();
+  for (const p of cands) {
+    const s = pool.solvables[p]!;
+    for (const o of s.obsoletes) {
+      for (const q of pool.whatProvides(o)) {
+        if (q === p || !inCands.has(q)) continue;
+        const ps = pool.solvables[q]!;
+        if (ps.name === s.name) continue;
+        if (!pool.flags.obsoleteusesprovides && !pool.matchNevr(ps, o)) continue;
+        if (pool.flags.obsoleteusescolors && !pool.colormatch(s, ps)) continue;
+        let t = out.get(p);
+        if (!t) out.set(p, (t = new Set()));
+        t.add(q);
+      }
+    }
   }
-  return false;
+  return out;
 }
 
 export function pruneToBestVersion(pool: Pool, list: number[]): number[] {
@@ -107,9 +120,12 @@ export function pruneToBestVersion(pool: Pool, list: number[]): number[] {
   out.push(best!);
   if (out.length < 2) return out;
   // drop packages obsoleted by another candidate (unless they obsolete each other)
+  // (who obsoletes whom among the candidates, from each candidate's obsoletes: not a test per pair)
+  const obsoletesOf = obsoletionsAmong(pool, out);
+  const obs = (p: number, q: number) => obsoletesOf.get(p)?.has(q) ?? false;
   const obsoleted = new Set<number>();
-  for (const p of out) for (const q of out) if (p !== q && obsoletesOther(pool, pool.solvables[p]!, q)) obsoleted.add(q);
-  const res = out.filter((p) => !obsoleted.has(p) || out.every((q) => q === p || !obsoletesOther(pool, pool.solvables[q]!, p) || obsoletesOther(pool, pool.solvables[p]!, q)));
+  for (const targets of obsoletesOf.values()) for (const q of targets) obsoleted.add(q);
+  const res = out.filter((p) => !obsoleted.has(p) || out.every((q) => q === p || !obs(q, p) || obs(p, q)));
   return res.length ? res : out;
 }
 
