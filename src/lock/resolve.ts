@@ -31,6 +31,8 @@ export interface ResolveRequest {
   exclude: string[];
   arch: string;
   weakDeps: boolean;
+  /** Also compute each package's dependency edges (`requires`, for lockfiles and `why`). Default true. */
+  edges?: boolean;
 }
 
 export interface ResolvedPackage {
@@ -108,11 +110,11 @@ export function resolveInstallSet(repos: ResolveRepo[], req: ResolveRequest): Re
   const packages: ResolvedPackage[] = installed.map((p) => {
     const m = meta[p]!;
     const edges: Array<{ dep: string; to: string }> = [];
-    for (const d of m.requires) {
+    if (req.edges !== false) for (const d of m.requires) {
       if (d.name.startsWith('rpmlib(')) continue;
       for (const q of pool.whatProvides(depToId(pool, d))) if (chosen.has(q) && q !== p) edges.push({ dep: depText(d), to: nevraOf(meta[q]!) });
     }
-    if (req.weakDeps) {
+    if (req.weakDeps && req.edges !== false) {
       for (const d of m.recommends) for (const q of pool.whatProvides(depToId(pool, d))) if (chosen.has(q) && q !== p) edges.push({ dep: `recommends ${depText(d)}`, to: nevraOf(meta[q]!) });
     }
     const as = requested.get(p);

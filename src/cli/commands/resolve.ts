@@ -25,7 +25,7 @@ export function registerResolve(program: Command): void {
     const repos = await loadReposFromOptions(opts, ctx.report);
     const r = resolveInstallSet(
       repos.map((x, i) => ({ name: `repo${i}:${x.location}`, packages: x.packages })),
-      { install: packages, exclude: opts.exclude ?? [], arch: opts.arch, weakDeps: Boolean(opts.weakDeps) },
+      { install: packages, exclude: opts.exclude ?? [], arch: opts.arch, weakDeps: Boolean(opts.weakDeps), edges: opts.format === 'json' || ctx.json },
     );
     if (r.problems.length) {
       if (ctx.json) process.stdout.write(JSON.stringify({ problems: r.problems }, null, 2) + '\n');
