@@ -47,7 +47,7 @@ export async function benchResolve(opts: { quick: boolean }): Promise<Record<str
   const pkgs = [...wanted].sort();
   const work = mkdtempSync(join(tmpdir(), 'driftless-bench-resolve-'));
   try {
-    const runs = opts.quick ? 1 : 3;
+    const runs = opts.quick ? 1 : 5;
     const ours = (cache: string) => timed(process.execPath, [join(root, 'bin/driftless.js'), 'resolve', '--repo', baseos, '--nogpgcheck', '-q', '--cache-dir', cache, '--arch', 'x86_64', '--format', 'nevra', ...pkgs]);
     const cold = ours('');
     const warmCache = join(work, 'dl-cache');
@@ -71,7 +71,7 @@ export async function benchResolve(opts: { quick: boolean }): Promise<Record<str
       ratioWarm: Number((warm.seconds / dnf.seconds).toFixed(2)),
       ratioCold: Number((cold.seconds / dnfCold.seconds).toFixed(2)),
       goal: 'driftless resolve <= 1.5x dnf --assumeno (libsolv)',
-      note: 'whole processes: metadata loading (warm caches) + resolution; dnf prints its transaction and aborts (--assumeno)',
+      note: 'whole processes, best of 5 warm runs each: metadata loading (warm caches) + resolution; dnf prints its transaction and aborts (--assumeno)',
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
