@@ -11,23 +11,11 @@
  * offset. Hardlink targets get the same checks. Sizes are bounded (entry, pax header, total).
  */
 import { DriftlessError } from '../core/errors.js';
-import type { EntryType } from '../compose/rootfs.js';
+import type { EntryMeta, EntryType } from '../compose/rootfs.js';
 import { BLOCK } from './tar-write.js';
 
-export interface TarEntry {
-  /** Normalised absolute path ('/usr/bin/foo'; the archive root './' is '/'). */
-  path: string;
-  type: EntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  user?: string;
-  group?: string;
-  mtime: number;
-  size: number;
-  /** Symlink target as stored, or the normalised absolute path a hardlink points to. */
-  linkTarget?: string;
-  rdev?: { major: number; minor: number };
+/** An entry as read (the archive root './' is '/'). */
+export interface TarEntry extends EntryMeta {
   xattrs: Record<string, Uint8Array>;
   /** Byte offset of the entry's first header in the archive. */
   offset: number;

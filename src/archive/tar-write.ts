@@ -13,23 +13,12 @@
  * '/' is skipped unless `includeRoot` (then './').
  */
 import { DriftlessError } from '../core/errors.js';
-import type { EntryType } from '../compose/rootfs.js';
+import type { EntryMeta, EntryType } from '../compose/rootfs.js';
 
 export const BLOCK = 512;
 
 /** The fields the writer reads; a RootfsEntry is one. */
-export interface TarWriteEntry {
-  path: string;
-  type: EntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  user?: string;
-  group?: string;
-  mtime: number;
-  size: number;
-  linkTarget?: string;
-  rdev?: { major: number; minor: number };
+export interface TarWriteEntry extends EntryMeta {
   xattrs?: Record<string, Uint8Array>;
   content?: { bytes?: Uint8Array; open?: () => AsyncIterable<Uint8Array> };
 }

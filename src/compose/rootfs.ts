@@ -25,7 +25,9 @@ export interface EntryContent {
   sha256?: string;
 }
 
-export interface RootfsEntry {
+/** The metadata every filesystem entry carries, in the rootfs model and in tar archives alike. */
+export interface EntryMeta {
+  /** Normalised absolute path ('/usr/bin/foo'; the root is '/'). */
   path: string;
   type: EntryType;
   /** Permission bits incl. setuid (0o4000), setgid (0o2000), sticky (0o1000). */
@@ -38,10 +40,13 @@ export interface RootfsEntry {
   mtime: number;
   /** Content size for files; 0 otherwise. */
   size: number;
-  content?: EntryContent;
   /** Symlink target (as stored) or, for hardlinks, the absolute path of the file linked to. */
   linkTarget?: string;
   rdev?: { major: number; minor: number };
+}
+
+export interface RootfsEntry extends EntryMeta {
+  content?: EntryContent;
   xattrs: Record<string, Uint8Array>;
   /** Package that owns the entry. */
   owner?: string;
