@@ -47,19 +47,20 @@ function richToId(pool: Pool, n: RichNode): number {
   return id;
 }
 
+/** Rich dependencies start with '(' (possibly after blanks); the first-character test skips the parse for all others. */
+function isRichName(name: string): boolean {
+  const c = name.charCodeAt(0);
+  return (c === 40 || c === 32 || c === 9 || c === 10 || c === 13) && isRichDep(name);
+}
+
 /** Dependency -> pool id (rich dependencies become boolean relations). Malformed rich deps are skipped (0). */
 export function depToId(pool: Pool, d: Dependency): number {
-  // rich dependencies start with '(' (possibly after blanks)
-  const c = d.name.charCodeAt(0);
-  if (c !== 40 && c !== 32 && c !== 9 && c !== 10 && c !== 13) return simpleDep(pool, d);
-  if (isRichDep(d.name)) {
-    try {
-      return richToId(pool, parseRichDep(d.name));
-    } catch {
-      return 0;
-    }
+  if (!isRichName(d.name)) return simpleDep(pool, d);
+  try {
+    return richToId(pool, parseRichDep(d.name));
+  } catch {
+    return 0;
   }
-  return simpleDep(pool, d);
 }
 
 /** Add packages to a repo of the pool; returns their solvable ids. */
@@ -129,8 +130,7 @@ class ColumnInterner {
     let id = this.ids[i]!;
     if (id === 0) {
       const v = this.c.strings.get(i) ?? '';
-      const ch = v.charCodeAt(0);
-      this.kinds[i] = (ch === 40 || ch === 32 || ch === 9 || ch === 10 || ch === 13) && isRichDep(v) ? KIND_RICH : v.startsWith('rpmlib(') ? KIND_RPMLIB : KIND_PLAIN;
+      this.kinds[i] = isRichName(v) ? KIND_RICH : v.startsWith('rpmlib(') ? KIND_RPMLIB : KIND_PLAIN;
       const h = this.c.strings.hashes;
       this.ids[i] = id = h ? this.pool.str2idHashed(v, h[i]!) : this.pool.str2id(v);
     }

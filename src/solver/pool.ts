@@ -213,11 +213,7 @@ export class Pool {
     if (!create) return 0;
     const id = this.strs.length;
     this.strs.push(s);
-    if (id >= this.strHashes.length) {
-      const grown = new Int32Array(this.strHashes.length * 2);
-      grown.set(this.strHashes);
-      this.strHashes = grown;
-    }
+    if (id >= this.strHashes.length) this.growStrHashes(this.strHashes.length * 2);
     this.strHashes[id] = h;
     if (id * 2 >= slots.length) this.rehashStrings(slots.length * 2);
     else slots[i] = id;
@@ -227,15 +223,17 @@ export class Pool {
   /** Make room for `n` more strings and `rels` more relations (bulk loads: one rehash instead of many). */
   reserve(n: number, rels = 0): void {
     const want = this.strs.length + n;
-    if (want > this.strHashes.length) {
-      const grown = new Int32Array(want);
-      grown.set(this.strHashes);
-      this.strHashes = grown;
-    }
+    if (want > this.strHashes.length) this.growStrHashes(want);
     let size = this.strSlots.length;
     while (want * 2 >= size) size *= 2;
     if (size !== this.strSlots.length) this.rehashStrings(size);
     this.growRels(this.nrels + rels);
+  }
+
+  private growStrHashes(size: number): void {
+    const grown = new Int32Array(size);
+    grown.set(this.strHashes);
+    this.strHashes = grown;
   }
 
   private rehashStrings(size: number): void {
@@ -301,13 +299,6 @@ export class Pool {
       slots[k] = i + 1;
     }
   }
-
-  /** The name id of a relation (without materialising it). */
-  relName(id: number): number {
-    return this.relNames[id - RELBASE]!;
-  }
-
-
 
   getRel(id: number): Reldep {
     const i = id - RELBASE;
