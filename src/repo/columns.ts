@@ -6,7 +6,8 @@
  *
  * String tables (index 0 = absent): HOT (NEVRA parts, locations, checksums, dependency names and
  * EVRs), FILES (paths), COLD (summary, description, url, license, vendor, group, packager,
- * buildhost, sourcerpm). Each is NUL-joined UTF-8, decoded in one go the first time it is needed.
+ * buildhost, sourcerpm). Each is NUL-joined UTF-8 with per-string offsets; a string is decoded on
+ * first access (see encodeStrings for the layout).
  */
 import { strHash } from '../core/strhash.js';
 import { DEP_KINDS, type Dependency, type DepKind, type DepOp, type PackageFileEntry, type PackageMeta } from '../rpm/metadata.js';
@@ -266,7 +267,7 @@ interface Strings {
 
 /**
  * A string table read in place: each string is decoded on first access and remembered, so a
- * load that lists packages decodes their names, not the half-million dependency strings. The
+ * load that lists packages decodes their names, not every dependency string. The
  * offsets are validated (and the memo allocated) when the table is first used, so tables a
  * command never reads (descriptions, file paths) cost nothing; a corrupt table fails there.
  */
@@ -586,7 +587,7 @@ export class CachedPackage implements PackageMeta {
  * package, or once a package of its store was modified). Bulk consumers such as the solver pool
  * use it to intern each distinct string once instead of once per dependency. Dependency kind k
  * of package i spans `depStart[i * DEP_KINDS.length + k] .. depStart[… + 1]`; names and EVRs are
- * indices into `strings` (0 = none), flags hold the operator index of DEP_OPS plus PRE_BIT.
+ * indices into `strings` (0 = none), flags hold the operator index of DEP_OPS plus a pre bit (0x80).
  */
 export interface PackageColumns {
   /** `hashes[i]` is strHash(get(i)) when present (tables from the cache). */
@@ -600,7 +601,6 @@ export interface PackageColumns {
   readonly filePaths: Uint32Array;
 }
 export const DEP_OPS: readonly (DepOp | undefined)[] = OPS;
-export const DEP_PRE_BIT = PRE_BIT;
 
 export function packageColumns(p: PackageMeta): [PackageColumns, number] | undefined {
   const si = CachedPackage.storeOf(p);
