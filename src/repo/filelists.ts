@@ -6,7 +6,8 @@
  *   const lists = await parseFilelists(chunks, 'filelists.xml.gz');   // [{ pkgid, name, arch, files: [...] }]
  */
 import { DriftlessError } from '../core/errors.js';
-import type { PackageFileEntry } from '../rpm/metadata.js';
+import type { PackageFileEntry, PackageMeta } from '../rpm/metadata.js';
+import type { Report } from '../core/report.js';
 import { fileEntry, type XmlReader } from './primary.js';
 import { scanXml, type XmlCursor } from './xmlscan.js';
 import { Interner, parseXmlStreamCursor } from './xmlstream.js';
@@ -118,4 +119,17 @@ export async function parseOther(chunks: AsyncIterable<Uint8Array>, label: strin
       if (name === 'changelog') cur.changelogs.push({ author, date, text: x.text() });
     },
   );
+}
+
+/** Replace each package's primary file subset with its full list from filelists.xml. */
+export function attachFilelists(packages: PackageMeta[], lists: FilelistEntry[], location: string, report: Report): void {
+  const byKey = new Map<string, PackageMeta>();
+  for (const p of packages) byKey.set(packageRefKey({ pkgid: p.checksum?.value, name: p.name, arch: p.arch, epoch: p.epoch, version: p.version, release: p.release }), p);
+  let unmatched = 0;
+  for (const l of lists) {
+    const p = byKey.get(packageRefKey(l));
+    if (p) p.files = l.files;
+    else unmatched++;
+  }
+  if (unmatched) report.warn('REPO_FILELISTS_UNMATCHED', `${location}: ${unmatched} filelists entries match no package in primary.xml`);
 }

@@ -17,7 +17,7 @@ import { Keyring, verifyDetached, type SignatureVerdict } from '../core/pgp.js';
 import { silentReport, type Report } from '../core/report.js';
 import { nevra, type PackageMeta } from '../rpm/metadata.js';
 import type { Comps } from './comps.js';
-import type { FilelistEntry, OtherEntry } from './filelists.js';
+import type { OtherEntry } from './filelists.js';
 import { readMetaCache, writeMetaCache, type CachedRepo } from './metacache.js';
 import type { ModulesMetadata } from './modules.js';
 import { parseRepomd, type Repomd, type RepomdRecord } from './repomd.js';
@@ -285,10 +285,10 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
     const types = PART_RECORDS[part];
     if (!types.some((t) => repomd.data.has(t))) continue;
     if (part === 'filelists') {
-      const [{ parseFilelists, packageRefKey }, { Interner }] = await Promise.all([import('./filelists.js'), import('./xmlstream.js')]);
+      const [{ parseFilelists, attachFilelists }, { Interner }] = await Promise.all([import('./filelists.js'), import('./xmlstream.js')]);
       const intern = new Interner();
       const lists = await readFirst(source, repomd, types, (c, l) => parseFilelists(c, l, intern), opts);
-      if (lists) attachFilelists(packages, lists, source.location, report, packageRefKey);
+      if (lists) attachFilelists(packages, lists, source.location, report);
     } else if (part === 'other') data.other = await readFirst(source, repomd, types, (await import('./filelists.js')).parseOther, opts);
     else if (part === 'comps') data.comps = await readFirst(source, repomd, types, (await import('./comps.js')).parseComps, opts);
     else if (part === 'updateinfo') data.updateinfo = await readFirst(source, repomd, types, (await import('./updateinfo.js')).parseUpdateinfo, opts);
@@ -298,19 +298,6 @@ export async function loadRepo(location: string | RepoSource, opts: LoadRepoOpti
   if (cacheDir) await writeMetaCache(cacheDir, sha256, parts, data, report);
   const { repomd: _r, ...rest } = data;
   return { ...base, ...rest, fromCache: false };
-}
-
-/** Replace each package's primary file subset with its full list from filelists.xml. */
-function attachFilelists(packages: PackageMeta[], lists: FilelistEntry[], location: string, report: Report, packageRefKey: typeof import('./filelists.js').packageRefKey): void {
-  const byKey = new Map<string, PackageMeta>();
-  for (const p of packages) byKey.set(packageRefKey({ pkgid: p.checksum?.value, name: p.name, arch: p.arch, epoch: p.epoch, version: p.version, release: p.release }), p);
-  let unmatched = 0;
-  for (const l of lists) {
-    const p = byKey.get(packageRefKey(l));
-    if (p) p.files = l.files;
-    else unmatched++;
-  }
-  if (unmatched) report.warn('REPO_FILELISTS_UNMATCHED', `${location}: ${unmatched} filelists entries match no package in primary.xml`);
 }
 
 /** Load several repositories (in order); packages keep their repository via the returned list. */
