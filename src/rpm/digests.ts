@@ -41,14 +41,8 @@ export interface DigestCheck {
   message: string;
 }
 
-interface Planned {
-  name: string;
-  tag: number;
-  in: 'signature' | 'header';
-  algorithm: DigestAlgorithm | 'size';
-  scope: DigestScope;
-  expected: string;
-}
+/** A check before it has run. */
+type Planned = Omit<DigestCheck, 'actual' | 'status' | 'message'>;
 
 const PAYLOAD_NAMES: Partial<Record<DigestAlgorithm, string>> = { sha256: 'SHA256', sha512: 'SHA512', 'sha3-256': 'SHA3-256', sha1: 'SHA1', sha384: 'SHA384', md5: 'MD5', sha224: 'SHA224' };
 
